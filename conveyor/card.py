@@ -1,0 +1,68 @@
+"""Model cards: one markdown page per registered version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "_none_\n"
+    header = list(rows[0])
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(r.get(h, "")) for h in header) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def render_card(
+    registered: dict[str, Any],
+    metrics: dict[str, Any],
+    decision: dict[str, Any],
+    promotion: dict[str, Any],
+    leaderboard: pd.DataFrame,
+    schema: dict[str, Any],
+    data: dict[str, Any],
+) -> str:
+    """The card: what the model is, what it was trained on, how good it is, and whether it serves."""
+    features = [
+        {
+            "feature": f["name"],
+            "kind": f["kind"],
+            "range or categories": (
+                f"{f.get('min')} .. {f.get('max')}" if f["kind"] == "numeric" else ", ".join(f.get("categories", []))
+            ),
+            "missing allowed": "yes" if f["nullable"] else "no",
+        }
+        for f in schema["features"]
+    ]
+    board = leaderboard.drop(columns=[c for c in ("mlflow_run_id", "best_params") if c in leaderboard])
+    status = "**champion** (MLflow alias `champion`, ZenML stage `production`)" if promotion["promoted"] else "not promoted"
+    return f"""# Model card: {registered['name']} version {registered['version']}
+
+Candidate **{registered['candidate']}**; ZenML model version {registered['zenml_model_version']};
+MLflow run `{registered['run_id']}`. Status: {status}.
+
+## Data
+Source: `{data['source']}`, seed {data['seed']}, {data['rows']} training rows.
+Target `{schema['target']}` with classes {', '.join(schema['classes'])}.
+
+## Features
+{_table(features)}
+## Holdout metrics
+{_table([metrics])}
+## Candidates (best first)
+{_table(board.to_dict(orient="records"))}
+## Gate decision
+Verdict: **{'promote' if decision['promote'] else 'keep the champion'}**. {promotion['reason']}
+
+Challenger: `{decision['challenger']}`; champion (version {decision['champion_version']}): `{decision['champion']}`;
+minimum improvement {decision['min_improvement']} on `{decision['metric']}`.
+
+## Limitations
+- Trained on the data above only; inputs outside the listed ranges or categories are extrapolation
+  (unknown categories are ignored by the one-hot encoder, not rejected by the model itself).
+- Metrics come from one holdout split; small test sets make them noisy.
+- The model has not been checked for fairness across groups; do that before using it on people.
+"""

@@ -1,0 +1,195 @@
+"""The command line behind run.py: one launch path for every pipeline, the stack, and status."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import sys
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from conveyor.config import RunConfig, TrainingConfig, load_run_config
+from conveyor.env import DEFAULT_STACK_FILE, configure_environment
+from conveyor.errors import ConveyorError
+from conveyor.paths import project_root
+
+logger = logging.getLogger("conveyor")
+
+EXAMPLES = """\
+examples:
+  python run.py --pipeline training                          train on the default config and stack
+  python run.py --pipeline training --no-cache --set seed=7  retrain from scratch with another seed
+  python run.py --pipeline training --config configs/training_iris.yaml
+  python run.py --pipeline training --set selection.metric=f1 --set split.test_size=0.3
+  python run.py --stack configs/stacks/local.yaml            apply a stack (idempotent), run nothing
+  python run.py --status                                     what is in production, and where the stores are
+  python run.py --status --json
+
+configs live in configs/<pipeline>.yaml; stacks in configs/stacks/. --set takes a dotted key path from
+the top of the config file (keys not at the top are looked up under `parameters`) and a YAML value.
+"""
+
+
+@dataclass(frozen=True)
+class PipelineEntry:
+    config: str
+    schema: type[RunConfig]
+    target: str  # "module:function"
+
+
+PIPELINES: dict[str, PipelineEntry] = {
+    "training": PipelineEntry("configs/training.yaml", TrainingConfig, "pipelines.training:training_pipeline"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="run.py",
+        description="Run Conveyor's pipelines on a ZenML stack.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--pipeline", choices=sorted(PIPELINES), help="the pipeline to run")
+    parser.add_argument("--config", type=Path, help="run config YAML (default: configs/<pipeline>.yaml)")
+    parser.add_argument("--stack", type=Path, help="apply this stack file (create or update, then activate) first")
+    parser.add_argument("--no-cache", action="store_true", help="run every step, reusing nothing from earlier runs")
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="override one config value"
+    )
+    parser.add_argument("--status", action="store_true", help="show the production model and the active stack")
+    parser.add_argument("--json", action="store_true", help="with --status: print JSON")
+    return parser
+
+
+def _config_path(entry: PipelineEntry, given: Path | None) -> Path:
+    return given if given is not None else project_root() / entry.config
+
+
+def ensure_stack(stack_file: Path | None) -> None:
+    """Apply ``stack_file``; with none given, apply the default stack if ZenML's bare default is active."""
+    from zenml.client import Client
+
+    from conveyor.stack import apply_stack, load_stack_file
+
+    if stack_file is None:
+        if Client().active_stack_model.name != "default":
+            return
+        stack_file = project_root() / DEFAULT_STACK_FILE
+        logger.info("No Conveyor stack is active; applying the default %s", DEFAULT_STACK_FILE)
+    apply_stack(load_stack_file(stack_file))
+
+
+def run_pipeline(name: str, config: RunConfig, no_cache: bool) -> Any:
+    """Launch pipeline ``name`` with a validated config on the active stack."""
+    from conveyor.registry import ensure_experiment, stack_tracking_uri
+
+    entry = PIPELINES[name]
+    module, _, function = entry.target.partition(":")
+    pipeline = getattr(importlib.import_module(module), function)
+    ensure_experiment(stack_tracking_uri(), pipeline.name)
+    options: dict[str, Any] = {
+        "enable_cache": False if no_cache else config.enable_cache,
+        "tags": [f"pipeline:{name}", *config.tags],
+    }
+    if config.run_name:
+        options["run_name"] = config.run_name
+    return pipeline.with_options(**options)(params=config.parameters, model=config.model)
+
+
+def status(config_file: Path) -> dict[str, Any]:
+    """What is in production and where everything lives."""
+    from zenml.client import Client
+
+    from conveyor.registry import get_champion, stack_tracking_uri
+
+    config = load_run_config(config_file, TrainingConfig)
+    client = Client()
+    stack = client.active_stack_model
+    components = {t.value: [c.name for c in cs][0] for t, cs in stack.components.items()}
+    uri = stack_tracking_uri()
+    champion = get_champion(uri, config.model.name)
+    production: dict[str, Any] | None = None
+    if champion is not None:
+        production = {
+            "model": champion.name,
+            "version": champion.version,
+            "metrics": champion.metrics,
+            "promoted_at": champion.promoted_at,
+            "candidate": champion.tags.get("conveyor.candidate"),
+            "zenml_model_version": champion.tags.get("conveyor.zenml_model_version"),
+            "mlflow_run_id": champion.run_id,
+        }
+    artifact_store = client.active_stack.artifact_store
+    return {
+        "production": production,
+        "stack": {"name": stack.name, "components": components},
+        "stores": {
+            "zenml": client.zen_store.url,
+            "mlflow_tracking_uri": uri,
+            "artifact_store": artifact_store.path,
+        },
+    }
+
+
+def _print_status(report: dict[str, Any]) -> None:
+    out = sys.stdout
+    production = report["production"]
+    if production is None:
+        out.write("Production: no champion yet (run: python run.py --pipeline training)\n")
+    else:
+        metrics = ", ".join(f"{k}={v:.4f}" for k, v in sorted(production["metrics"].items()))
+        out.write(
+            f"Production: {production['model']} version {production['version']} ({production['candidate']})\n"
+            f"  promoted at: {production['promoted_at']}\n"
+            f"  metrics:     {metrics}\n"
+            f"  ZenML model: {production['zenml_model_version']}\n"
+        )
+    out.write(f"Active stack: {report['stack']['name']}\n")
+    for kind, name in sorted(report["stack"]["components"].items()):
+        out.write(f"  {kind:<20} {name}\n")
+    out.write("Stores:\n")
+    for kind, where in report["stores"].items():
+        out.write(f"  {kind:<20} {where}\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not (args.pipeline or args.stack or args.status):
+        parser.error("say what to do: --pipeline NAME, --stack FILE or --status (see the examples below --help)")
+    if args.json and not args.status:
+        parser.error("--json only goes with --status")
+    configure_environment()
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated")  # bentoml's `fs` dependency
+    import zenml  # noqa: F401 - sets up ZenML's log handler, which prints Conveyor's messages too
+
+    logging.getLogger("conveyor").setLevel(logging.INFO)
+    try:
+        config = None
+        if args.pipeline:
+            entry = PIPELINES[args.pipeline]
+            config = load_run_config(_config_path(entry, args.config), entry.schema, args.overrides)
+            logger.info("Config %s is valid", _config_path(entry, args.config))
+        elif args.overrides or args.config or args.no_cache:
+            parser.error("--config, --set and --no-cache need --pipeline")
+        if args.stack:
+            from conveyor.stack import load_stack_file
+
+            load_stack_file(args.stack)  # validate before touching anything
+        ensure_stack(args.stack)
+        if args.pipeline and config is not None:
+            run_pipeline(args.pipeline, config, args.no_cache)
+        if args.status:
+            report = status(project_root() / PIPELINES["training"].config)
+            if args.json:
+                sys.stdout.write(json.dumps(report, indent=2, default=str) + "\n")
+            else:
+                _print_status(report)
+    except ConveyorError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    return 0

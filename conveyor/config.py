@@ -1,0 +1,220 @@
+"""Run-config schemas and the loader that validates a YAML file before ZenML sees it.
+
+A run config has the shape of a ZenML run config (``enable_cache``, ``run_name``, ``tags``, ``model``,
+``parameters``), but ZenML ignores unknown keys and Conveyor does not: every key is checked
+here, and an error names the file and the dotted key.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from collections.abc import Sequence
+from typing import Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from conveyor.errors import ConfigError
+
+MetricName = Literal["accuracy", "f1", "roc_auc", "log_loss"]
+Family = Literal["logistic_regression", "random_forest", "hist_gradient_boosting"]
+
+# Metrics where a smaller value is better; every other metric is better when larger.
+LOWER_IS_BETTER: frozenset[str] = frozenset({"log_loss"})
+
+
+class Strict(BaseModel):
+    """A schema section that rejects unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataSource(Strict):
+    """Where the training data comes from."""
+
+    kind: Literal["churn", "csv", "parquet", "sklearn"]
+    path: str | None = Field(None, description="csv/parquet: file path, relative to the project root")
+    name: str | None = Field(None, description="sklearn: a bundled dataset (iris, wine, breast_cancer)")
+    rows: int | None = Field(None, gt=0, description="churn: number of rows to generate")
+    drift: float = Field(0.0, ge=0.0, description="churn: how far to shift the distribution (0 = none)")
+
+    @model_validator(mode="after")
+    def _fields_for_kind(self) -> DataSource:
+        needs = {"csv": "path", "parquet": "path", "sklearn": "name", "churn": "rows"}[self.kind]
+        if getattr(self, needs) is None:
+            raise ValueError(f"data source kind '{self.kind}' needs '{needs}'")
+        return self
+
+
+class Features(Strict):
+    numeric: list[str] = []
+    categorical: list[str] = []
+
+    @model_validator(mode="after")
+    def _some_features(self) -> Features:
+        if not self.numeric and not self.categorical:
+            raise ValueError("list at least one numeric or categorical feature")
+        overlap = set(self.numeric) & set(self.categorical)
+        if overlap:
+            raise ValueError(f"columns listed as both numeric and categorical: {sorted(overlap)}")
+        return self
+
+    @property
+    def all(self) -> list[str]:
+        return [*self.numeric, *self.categorical]
+
+
+class ColumnRule(Strict):
+    min: float | None = None
+    max: float | None = None
+    allowed: list[str | int] | None = None
+    max_missing: float | None = Field(None, ge=0.0, le=1.0, description="largest allowed missing fraction")
+
+
+class Validation(Strict):
+    min_rows: int = Field(gt=0)
+    max_missing: float = Field(ge=0.0, le=1.0, description="default largest missing fraction per feature")
+    columns: dict[str, ColumnRule] = {}
+
+
+class Split(Strict):
+    test_size: float = Field(gt=0.0, lt=1.0)
+    stratify: bool
+
+
+class Candidate(Strict):
+    family: Family
+    search: dict[str, list[Any]] = Field(description="estimator parameter -> values to try")
+    n_iter: int | None = Field(None, gt=0, description="sample this many settings; all of them if unset")
+
+    @field_validator("search")
+    @classmethod
+    def _non_empty_values(cls, search: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        for key, values in search.items():
+            if not values:
+                raise ValueError(f"search parameter '{key}' has no values")
+        return search
+
+
+class Selection(Strict):
+    metric: MetricName
+    cv_folds: int = Field(ge=2)
+
+
+class Limit(Strict):
+    min: float | None = None
+    max: float | None = None
+
+
+class Gate(Strict):
+    min_improvement: float = Field(ge=0.0, description="challenger must beat the champion by this much")
+    limits: dict[MetricName, Limit] = {}
+
+
+class TrainingParams(Strict):
+    seed: int
+    data: DataSource
+    target: str
+    features: Features
+    validation: Validation
+    split: Split
+    candidates: dict[str, Candidate]
+    selection: Selection
+    gate: Gate
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TrainingParams:
+        if not self.candidates:
+            raise ValueError("list at least one candidate")
+        if self.target in self.features.all:
+            raise ValueError(f"target '{self.target}' is also listed as a feature")
+        unknown = set(self.validation.columns) - {*self.features.all, self.target}
+        if unknown:
+            raise ValueError(f"validation rules for columns that are neither features nor target: {sorted(unknown)}")
+        return self
+
+
+class ModelSection(Strict):
+    name: str
+    description: str | None = None
+    license: str | None = None
+    tags: list[str] = []
+
+
+class RunConfig(Strict):
+    """A whole run-config file for one pipeline."""
+
+    enable_cache: bool = True
+    run_name: str | None = None
+    tags: list[str] = []
+    model: ModelSection
+    parameters: BaseModel
+
+
+class TrainingConfig(RunConfig):
+    parameters: TrainingParams
+
+
+C = TypeVar("C", bound=RunConfig)
+
+
+def _known_keys(model: type[BaseModel], into: set[str]) -> set[str]:
+    for name, field in model.model_fields.items():
+        into.add(name)
+        for arg in (field.annotation, *getattr(field.annotation, "__args__", ())):
+            if isinstance(arg, type) and issubclass(arg, BaseModel) and arg is not BaseModel:
+                _known_keys(arg, into)
+    return into
+
+
+def _describe(error: dict[str, Any], known: set[str]) -> str:
+    key = ".".join(str(p) for p in error["loc"]) or "(top level)"
+    if error["type"] == "extra_forbidden":
+        leaf = str(error["loc"][-1])
+        close = difflib.get_close_matches(leaf, known, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return f"{key}: unknown key{hint}"
+    if error["type"] == "missing":
+        return f"{key}: required key is missing"
+    return f"{key}: {error['msg']}"
+
+
+def apply_override(raw: dict[str, Any], assignment: str, schema: type[RunConfig]) -> None:
+    """Apply one ``key.path=value`` override to a raw config dict (value parsed as YAML).
+
+    A path whose first part is not a top-level key is taken to be under ``parameters``.
+    """
+    if "=" not in assignment:
+        raise ConfigError("--set", [f"'{assignment}': expected key.path=value"])
+    path, _, text = assignment.partition("=")
+    parts = path.strip().split(".")
+    if parts[0] not in schema.model_fields:
+        parts = ["parameters", *parts]
+    node = raw
+    for part in parts[:-1]:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ConfigError("--set", [f"'{path}': '{part}' is not a section"])
+        node = child
+    node[parts[-1]] = yaml.safe_load(text)
+
+
+def load_run_config(path: str | Path, schema: type[C], overrides: Sequence[str] = ()) -> C:
+    """Read, override and validate a run config; raise ConfigError naming the file and every bad key."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except FileNotFoundError:
+        raise ConfigError(str(path), ["file not found"]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(str(path), [f"not valid YAML: {exc}"]) from None
+    if not isinstance(raw, dict):
+        raise ConfigError(str(path), ["the top level must be a mapping of keys"])
+    for assignment in overrides:
+        apply_override(raw, assignment, schema)
+    try:
+        return schema.model_validate(raw)
+    except ValidationError as exc:
+        known = _known_keys(schema, set())
+        raise ConfigError(str(path), [_describe(e, known) for e in exc.errors()]) from None

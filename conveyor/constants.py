@@ -1,0 +1,30 @@
+"""Names that several pipelines share: artifact names, aliases and stages.
+
+Later pipelines look artifacts up by these names, so they live here and nowhere else.
+"""
+
+# Artifact names (the Annotated names of step outputs).
+RAW_DATASET = "raw_dataset"
+VALIDATION_REPORT = "validation_report"
+TRAIN_SET = "train_set"
+TEST_SET = "test_set"
+CANDIDATES = "candidate_models"
+CV_RESULTS = "cv_results"
+LEADERBOARD = "leaderboard"
+BEST_MODEL = "model"
+BEST_CANDIDATE = "best_candidate"
+HOLDOUT_METRICS = "holdout_metrics"
+CONFUSION_MATRIX = "confusion_matrix"
+CURVES = "curves"
+REGISTERED_VERSION = "registered_version"
+GATE_DECISION = "gate_decision"
+PROMOTION = "promotion"
+MODEL_CARD = "model_card"
+FEATURE_SCHEMA = "feature_schema"
+
+# Registry vocabulary.
+CHAMPION_ALIAS = "champion"
+PRODUCTION_STAGE = "production"
+
+# Where a project keeps its local state (ZenML config and store, MLflow, BentoML), relative to its root.
+STATE_DIR = ".conveyor"

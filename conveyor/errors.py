@@ -1,0 +1,51 @@
+"""Conveyor's exceptions, all in one place.
+
+    ConveyorError                 base: every error Conveyor raises on purpose
+    ├── ConfigError               a run config is invalid (names the file and the key)
+    ├── StackError                a stack file is invalid or cannot be applied (names component and field)
+    ├── DataSourceError           a data source cannot be read
+    ├── DataValidationError       data broke the validation rules (lists every violation)
+    └── NoChampionError           an operation needs a champion model and there is none
+
+Each message says what happened, to what, and what to do about it.
+"""
+
+from __future__ import annotations
+
+
+class ConveyorError(Exception):
+    """Base class of every error Conveyor raises on purpose."""
+
+
+class ConfigError(ConveyorError):
+    """A run config file is invalid."""
+
+    def __init__(self, file: str, problems: list[str]):
+        self.file = file
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"invalid config {file}:\n{lines}")
+
+
+class StackError(ConveyorError):
+    """A stack file is invalid or could not be applied."""
+
+
+class DataSourceError(ConveyorError):
+    """A data source could not be read."""
+
+
+class DataValidationError(ConveyorError):
+    """The data broke one or more validation rules."""
+
+    def __init__(self, violations: list[str]):
+        self.violations = violations
+        lines = "\n".join(f"  - {v}" for v in violations)
+        super().__init__(
+            f"data validation failed with {len(violations)} violation(s):\n{lines}\n"
+            "Fix the data or the `validation` rules in the run config; nothing was registered."
+        )
+
+
+class NoChampionError(ConveyorError):
+    """No model carries the champion alias yet."""

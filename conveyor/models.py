@@ -1,0 +1,72 @@
+"""The model zoo: one sklearn Pipeline per family (preprocessing + estimator), and its search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, StratifiedKFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from conveyor.config import Candidate, Features
+from conveyor.metrics import scorer
+
+ESTIMATOR_STEP = "model"
+
+
+def _estimator(family: str, seed: int) -> BaseEstimator:
+    if family == "logistic_regression":
+        return LogisticRegression(max_iter=2000, random_state=seed)
+    if family == "random_forest":
+        return RandomForestClassifier(random_state=seed, n_jobs=1)
+    if family == "hist_gradient_boosting":
+        return HistGradientBoostingClassifier(random_state=seed)
+    raise ValueError(f"unknown model family '{family}'")
+
+
+def build_pipeline(family: str, features: Features, seed: int) -> Pipeline:
+    """Imputation, scaling and one-hot encoding (unknown categories ignored) in front of the estimator."""
+    numeric = Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())])
+    categorical = Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="most_frequent")),
+            ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
+        ]
+    )
+    preprocess = ColumnTransformer(
+        [("numeric", numeric, features.numeric), ("categorical", categorical, features.categorical)],
+        remainder="drop",
+    )
+    return Pipeline([("preprocess", preprocess), (ESTIMATOR_STEP, _estimator(family, seed))])
+
+
+def unknown_search_parameters(candidate: Candidate) -> list[str]:
+    """Search-space keys that the candidate's estimator does not have."""
+    known = _estimator(candidate.family, seed=0).get_params()
+    return sorted(set(candidate.search) - set(known))
+
+
+def search(
+    candidate: Candidate, features: Features, x: pd.DataFrame, y: pd.Series, metric: str, folds: int, seed: int
+) -> GridSearchCV | RandomizedSearchCV:
+    """Cross-validated search over the candidate's space; returns the fitted search object."""
+    grid: dict[str, Any] = {f"{ESTIMATOR_STEP}__{k}": v for k, v in candidate.search.items()}
+    common: dict[str, Any] = {
+        "estimator": build_pipeline(candidate.family, features, seed),
+        "scoring": scorer(metric, sorted(y.unique())),
+        "cv": StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed),
+        "n_jobs": 1,
+        "refit": True,
+        "error_score": "raise",
+    }
+    if candidate.n_iter is None:
+        searcher: GridSearchCV | RandomizedSearchCV = GridSearchCV(param_grid=grid, **common)
+    else:
+        searcher = RandomizedSearchCV(param_distributions=grid, n_iter=candidate.n_iter, random_state=seed, **common)
+    return searcher.fit(x, y)

@@ -1,0 +1,78 @@
+"""Training: data -> validated split -> candidates -> best -> registered -> gated -> promoted -> card."""
+
+from zenml import Model, pipeline
+
+from conveyor.config import ModelSection, TrainingParams
+from steps import (
+    evaluate_model,
+    gate_model,
+    load_data,
+    model_card,
+    promote_model,
+    register_model,
+    select_best,
+    split_data,
+    train_candidates,
+    validate_data,
+)
+
+
+@pipeline
+def training_pipeline(params: TrainingParams, model: ModelSection) -> None:
+    """Train every candidate, keep the best, and promote it only if it beats the champion."""
+    registry = Model(name=model.name, description=model.description, license=model.license, tags=model.tags)
+    features = params.features
+    dataset = load_data(source=params.data, seed=params.seed)
+    validate_data(dataset=dataset, target=params.target, features=features, rules=params.validation)
+    train_set, test_set = split_data(
+        dataset=dataset, target=params.target, split=params.split, seed=params.seed, after="validate_data"
+    )
+    candidates, cv_results = train_candidates(
+        train_set=train_set,
+        target=params.target,
+        features=features,
+        candidates=params.candidates,
+        selection=params.selection,
+        seed=params.seed,
+    )
+    best_model, best_name, leaderboard = select_best(
+        candidates=candidates,
+        cv_results=cv_results,
+        test_set=test_set,
+        target=params.target,
+        features=features,
+        selection=params.selection,
+    )
+    metrics, _, _ = evaluate_model(
+        model=best_model, best_candidate=best_name, test_set=test_set, target=params.target, features=features
+    )
+    registered, schema = register_model.with_options(model=registry)(
+        model=best_model,
+        best_candidate=best_name,
+        metrics=metrics,
+        train_set=train_set,
+        target=params.target,
+        features=features,
+        source=params.data,
+        seed=params.seed,
+    )
+    decision = gate_model.with_options(model=registry)(
+        registered=registered,
+        test_set=test_set,
+        target=params.target,
+        features=features,
+        selection=params.selection,
+        gate=params.gate,
+    )
+    promotion = promote_model.with_options(model=registry)(decision=decision, registered=registered)
+    model_card.with_options(model=registry)(
+        registered=registered,
+        metrics=metrics,
+        decision=decision,
+        promotion=promotion,
+        leaderboard=leaderboard,
+        feature_schema=schema,
+        train_set=train_set,
+        source=params.data,
+        seed=params.seed,
+    )

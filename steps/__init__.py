@@ -1,0 +1,18 @@
+"""Conveyor's ZenML steps, one per file, grouped by stage."""
+
+from steps.data import load_data, split_data, validate_data
+from steps.registry import gate_model, model_card, promote_model, register_model
+from steps.training import evaluate_model, select_best, train_candidates
+
+__all__ = [
+    "evaluate_model",
+    "gate_model",
+    "load_data",
+    "model_card",
+    "promote_model",
+    "register_model",
+    "select_best",
+    "split_data",
+    "train_candidates",
+    "validate_data",
+]

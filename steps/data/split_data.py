@@ -1,0 +1,28 @@
+"""Split the dataset into a training set and a holdout (test) set."""
+
+import logging
+from typing import Annotated
+
+import pandas as pd
+from sklearn.model_selection import train_test_split
+from zenml import step
+
+from conveyor.config import Split
+from conveyor.constants import TEST_SET, TRAIN_SET
+
+logger = logging.getLogger(__name__)
+
+
+@step
+def split_data(
+    dataset: pd.DataFrame, target: str, split: Split, seed: int
+) -> tuple[Annotated[pd.DataFrame, TRAIN_SET], Annotated[pd.DataFrame, TEST_SET]]:
+    """A seeded split, stratified on the target when the config says so."""
+    train, test = train_test_split(
+        dataset,
+        test_size=split.test_size,
+        random_state=seed,
+        stratify=dataset[target] if split.stratify else None,
+    )
+    logger.info("Split %d rows into %d train and %d test", len(dataset), len(train), len(test))
+    return train.reset_index(drop=True), test.reset_index(drop=True)

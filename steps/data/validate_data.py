@@ -1,0 +1,32 @@
+"""Check the data against the run config's rules; stop the run listing every violation."""
+
+import logging
+from typing import Annotated, Any
+
+import pandas as pd
+from zenml import step
+
+from conveyor.config import Features, Validation
+from conveyor.constants import VALIDATION_REPORT
+from conveyor.errors import DataValidationError
+from conveyor.validation import find_violations
+
+logger = logging.getLogger(__name__)
+
+
+@step
+def validate_data(
+    dataset: pd.DataFrame, target: str, features: Features, rules: Validation
+) -> Annotated[dict[str, Any], VALIDATION_REPORT]:
+    """Columns, dtypes, ranges, categories, missing values, row count and classes, all checked at once."""
+    violations = find_violations(dataset, target, features, rules)
+    if violations:
+        raise DataValidationError(violations)
+    logger.info("Data passed validation: %d rows, %d features", len(dataset), len(features.all))
+    return {
+        "rows": len(dataset),
+        "features": features.all,
+        "target": target,
+        "class_counts": {str(k): int(v) for k, v in dataset[target].value_counts().sort_index().items()},
+        "missing_fraction": {c: round(float(dataset[c].isna().mean()), 4) for c in features.all},
+    }

@@ -1,0 +1,52 @@
+"""Score the challenger and the current champion on the same holdout and decide on promotion."""
+
+import logging
+from typing import Annotated, Any
+
+import pandas as pd
+from zenml import step
+
+from conveyor.config import Features, Gate, Selection
+from conveyor.constants import GATE_DECISION
+from conveyor.gate import GateDecision, decide
+from conveyor.metrics import holdout_metrics
+from conveyor.registry import get_champion, load_version, stack_tracking_uri
+
+logger = logging.getLogger(__name__)
+
+
+@step(enable_cache=False)
+def gate_model(
+    registered: dict[str, Any],
+    test_set: pd.DataFrame,
+    target: str,
+    features: Features,
+    selection: Selection,
+    gate: Gate,
+) -> Annotated[dict[str, Any], GATE_DECISION]:
+    """Both models are loaded from the registry, so the decision is about what would really serve."""
+    uri = stack_tracking_uri()
+    x, y = test_set[features.all], test_set[target]
+    challenger = holdout_metrics(load_version(uri, registered["name"], registered["version"]), x, y)
+    champion = get_champion(uri, registered["name"])
+    champion_metrics = None
+    if champion is not None:
+        try:
+            champion_metrics = holdout_metrics(load_version(uri, champion.name, champion.version), x, y)
+        except Exception as exc:  # noqa: BLE001 - an unscorable champion is a reason to stop, not to crash
+            decision = GateDecision(
+                promote=False,
+                reason=f"champion version {champion.version} could not be scored on this holdout ({exc}); "
+                "move the 'champion' alias by hand if the feature set changed on purpose",
+                metric=selection.metric,
+                challenger_version=registered["version"],
+                challenger=challenger,
+                champion_version=champion.version,
+            )
+            logger.warning("Gate: %s", decision.reason)
+            return decision.to_dict()
+    decision = decide(
+        gate, selection.metric, registered["version"], challenger, champion.version if champion else None, champion_metrics
+    )
+    logger.info("Gate verdict: %s (%s)", "promote" if decision.promote else "keep the champion", decision.reason)
+    return decision.to_dict()

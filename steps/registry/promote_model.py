@@ -1,0 +1,35 @@
+"""Promote the challenger when the gate says so: MLflow alias `champion`, ZenML stage `production`."""
+
+import logging
+from typing import Annotated, Any
+
+from zenml import get_step_context, step
+
+from conveyor.constants import CHAMPION_ALIAS, PRODUCTION_STAGE, PROMOTION
+from conveyor.registry import set_champion, stack_tracking_uri
+
+logger = logging.getLogger(__name__)
+
+
+@step(enable_cache=False)
+def promote_model(decision: dict[str, Any], registered: dict[str, Any]) -> Annotated[dict[str, Any], PROMOTION]:
+    """Move the alias only if the champion is still the one the gate compared against."""
+    result = {"promoted": False, "version": registered["version"], "reason": decision["reason"]}
+    if not decision["promote"]:
+        logger.info("Kept the champion (version %s): %s", decision["champion_version"], decision["reason"])
+        return result
+    moved = set_champion(stack_tracking_uri(), registered["name"], registered["version"], decision["champion_version"])
+    if not moved:
+        result["reason"] = (
+            "another run changed the champion after this run's gate compared against version "
+            f"{decision['champion_version']}; rerun training to gate against the new champion"
+        )
+        logger.warning("Not promoted: %s", result["reason"])
+        return result
+    get_step_context().model.set_stage(PRODUCTION_STAGE, force=True)
+    result["promoted"] = True
+    logger.info(
+        "Promoted %s version %s: MLflow alias '%s', ZenML stage '%s'",
+        registered["name"], registered["version"], CHAMPION_ALIAS, PRODUCTION_STAGE,
+    )
+    return result

@@ -1,0 +1,89 @@
+"""Register the winner: an MLflow model version and a ZenML model version, linked both ways."""
+
+import json
+import logging
+from typing import Annotated, Any
+
+import cloudpickle
+import mlflow
+import numpy as np
+import pandas as pd
+import sklearn
+from mlflow.models import infer_signature
+from sklearn.pipeline import Pipeline
+from zenml import get_step_context, link_artifact_to_model, log_metadata, step
+
+from conveyor.config import DataSource, Features
+from conveyor.constants import FEATURE_SCHEMA, REGISTERED_VERSION
+from conveyor.registry import METRICS_TAG, ZENML_VERSION_TAG
+from conveyor.schema import feature_schema
+
+logger = logging.getLogger(__name__)
+
+PIP_REQUIREMENTS = [
+    f"scikit-learn=={sklearn.__version__}",
+    f"pandas=={pd.__version__}",
+    f"numpy=={np.__version__}",
+    f"cloudpickle=={cloudpickle.__version__}",
+]
+
+
+@step(experiment_tracker=True)
+def register_model(
+    model: Pipeline,
+    best_candidate: str,
+    metrics: dict[str, Any],
+    train_set: pd.DataFrame,
+    target: str,
+    features: Features,
+    source: DataSource,
+    seed: int,
+) -> tuple[Annotated[dict[str, Any], REGISTERED_VERSION], Annotated[dict[str, Any], FEATURE_SCHEMA]]:
+    """Log the sklearn Pipeline with signature and input example, register it, and cross-link ZenML."""
+    context = get_step_context()
+    zen_version = context.model._get_or_create_model_version()
+    schema = feature_schema(train_set, features, target)
+    x = train_set[features.all]
+    # Integers go into the signature as floats: serving may send a missing value for any numeric feature.
+    x_signature = x.astype({c: "float64" for c in features.numeric})
+    example = x.dropna().head(3)
+    info = mlflow.sklearn.log_model(
+        sk_model=model,
+        name="model",
+        signature=infer_signature(x_signature, model.predict(x)),
+        input_example=example,
+        registered_model_name=context.model.name,
+        serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE,
+        pip_requirements=PIP_REQUIREMENTS,
+    )
+    version = str(info.registered_model_version)
+    run_id = mlflow.active_run().info.run_id
+    client = mlflow.MlflowClient()
+    mlflow.log_dict(schema, "feature_schema.json")
+    for key, value in {
+        METRICS_TAG: json.dumps(metrics),
+        ZENML_VERSION_TAG: f"{zen_version.model.name}:{zen_version.number} ({zen_version.id})",
+        "conveyor.candidate": best_candidate,
+        "conveyor.pipeline_run": context.pipeline_run.name,
+    }.items():
+        client.set_model_version_tag(context.model.name, version, key, value)
+
+    data_ref = {"source": source.model_dump(exclude_none=True), "seed": seed, "rows": len(train_set)}
+    for train_input in context.inputs.get("train_set", []):
+        link_artifact_to_model(artifact_version=train_input, model=context.model)
+        data_ref["train_set_artifact_id"] = str(train_input.id)
+    registered = {
+        "name": context.model.name,
+        "version": version,
+        "run_id": run_id,
+        "model_uri": f"models:/{context.model.name}/{version}",
+        "candidate": best_candidate,
+        "zenml_model_version": zen_version.number,
+        "zenml_model_version_id": str(zen_version.id),
+    }
+    log_metadata(
+        metadata={"mlflow": registered, "metrics": metrics, "feature_schema": schema, "training_data": data_ref},
+        infer_model=True,
+    )
+    logger.info("Registered %s version %s (ZenML model version %s)", context.model.name, version, zen_version.number)
+    return registered, schema
