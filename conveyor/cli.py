@@ -91,8 +91,11 @@ def run_pipeline(name: str, config: RunConfig, no_cache: bool) -> Any:
     module, _, function = entry.target.partition(":")
     pipeline = getattr(importlib.import_module(module), function)
     ensure_experiment(stack_tracking_uri(), pipeline.name)
+    from zenml.enums import ExecutionMode
+
     options: dict[str, Any] = {
         "enable_cache": False if no_cache else config.enable_cache,
+        "execution_mode": ExecutionMode.FAIL_FAST,  # the failing step's own error reaches the caller
         "tags": [f"pipeline:{name}", *config.tags],
     }
     if config.run_name:

@@ -41,9 +41,14 @@ class DataSource(Strict):
 
     @model_validator(mode="after")
     def _fields_for_kind(self) -> DataSource:
+        fields = {"csv": {"path"}, "parquet": {"path"}, "sklearn": {"name"}, "churn": {"rows", "drift"}}
         needs = {"csv": "path", "parquet": "path", "sklearn": "name", "churn": "rows"}[self.kind]
         if getattr(self, needs) is None:
             raise ValueError(f"data source kind '{self.kind}' needs '{needs}'")
+        given = {k for k in ("path", "name", "rows") if getattr(self, k) is not None} | ({"drift"} if self.drift else set())
+        extra = sorted(given - fields[self.kind])
+        if extra:
+            raise ValueError(f"data source kind '{self.kind}' does not use {', '.join(repr(e) for e in extra)}")
         return self
 
 
@@ -134,6 +139,20 @@ class TrainingParams(Strict):
             raise ValueError(f"validation rules for columns that are neither features nor target: {sorted(unknown)}")
         return self
 
+    @field_validator("candidates")
+    @classmethod
+    def _known_search_parameters(cls, candidates: dict[str, Candidate]) -> dict[str, Candidate]:
+        from conveyor.models import unknown_search_parameters  # sklearn is imported only when needed
+
+        problems = [
+            f"'{name}.search.{key}' is not a parameter of {candidate.family}"
+            for name, candidate in candidates.items()
+            for key in unknown_search_parameters(candidate)
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return candidates
+
 
 class ModelSection(Strict):
     name: str
@@ -177,19 +196,20 @@ def _describe(error: dict[str, Any], known: set[str]) -> str:
         return f"{key}: unknown key{hint}"
     if error["type"] == "missing":
         return f"{key}: required key is missing"
-    return f"{key}: {error['msg']}"
+    return f"{key}: {error['msg'].removeprefix('Value error, ')}"
 
 
 def apply_override(raw: dict[str, Any], assignment: str, schema: type[RunConfig]) -> None:
     """Apply one ``key.path=value`` override to a raw config dict (value parsed as YAML).
 
-    A path whose first part is not a top-level key is taken to be under ``parameters``.
+    A path that starts with a key of the ``parameters`` section may leave out ``parameters.``.
     """
     if "=" not in assignment:
         raise ConfigError("--set", [f"'{assignment}': expected key.path=value"])
     path, _, text = assignment.partition("=")
     parts = path.strip().split(".")
-    if parts[0] not in schema.model_fields:
+    parameters = schema.model_fields["parameters"].annotation
+    if parts[0] not in schema.model_fields and parts[0] in getattr(parameters, "model_fields", {}):
         parts = ["parameters", *parts]
     node = raw
     for part in parts[:-1]:

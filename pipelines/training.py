@@ -60,7 +60,6 @@ def training_pipeline(params: TrainingParams, model: ModelSection) -> None:
         registered=registered,
         test_set=test_set,
         target=params.target,
-        features=features,
         selection=params.selection,
         gate=params.gate,
     )

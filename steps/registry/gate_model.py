@@ -6,7 +6,7 @@ from typing import Annotated, Any
 import pandas as pd
 from zenml import step
 
-from conveyor.config import Features, Gate, Selection
+from conveyor.config import Gate, Selection
 from conveyor.constants import GATE_DECISION
 from conveyor.gate import GateDecision, decide
 from conveyor.metrics import holdout_metrics
@@ -20,13 +20,13 @@ def gate_model(
     registered: dict[str, Any],
     test_set: pd.DataFrame,
     target: str,
-    features: Features,
     selection: Selection,
     gate: Gate,
 ) -> Annotated[dict[str, Any], GATE_DECISION]:
     """Both models are loaded from the registry, so the decision is about what would really serve."""
     uri = stack_tracking_uri()
-    x, y = test_set[features.all], test_set[target]
+    # Each model picks its own columns, so a champion trained on other features is still scored fairly.
+    x, y = test_set.drop(columns=[target]), test_set[target]
     challenger = holdout_metrics(load_version(uri, registered["name"], registered["version"]), x, y)
     champion = get_champion(uri, registered["name"])
     champion_metrics = None

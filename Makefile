@@ -1,0 +1,47 @@
+# Conveyor: `make run` and `make test` each do all their own set-up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+ACTIVATE_MARK := \# conveyor state environment
+
+.PHONY: run test install install-dev check lint bench clean-state help
+
+help:
+	@echo "make run          set up .venv, apply the default stack, run the training pipeline"
+	@echo "make test         set up .venv with dev tools, run lint and the whole test suite"
+	@echo "make bench        run the benchmarks in bench/ (writes bench/results/)"
+	@echo "make clean-state  delete the local ZenML/MLflow/BentoML state in .conveyor/"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Installs the pinned dependencies; re-runs when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	@grep -q "$(ACTIVATE_MARK)" $(VENV)/bin/activate || \
+		{ echo "$(ACTIVATE_MARK)"; $(PY) -m conveyor.env; } >> $(VENV)/bin/activate
+	$(PY) -m pip check
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(PY) run.py --stack configs/stacks/local.yaml --pipeline training
+
+lint: install-dev
+	$(PY) -m ruff check .
+
+test: lint
+	$(PY) -m pytest
+
+bench: install-dev
+	$(PY) bench/training.py
+
+clean-state:
+	rm -rf .conveyor

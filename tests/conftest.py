@@ -1,0 +1,81 @@
+"""Test set-up: every test session gets its own state directory (ZenML store, MLflow, BentoML).
+
+The environment is set in pytest_configure, before any test module imports zenml, because ZenML
+reads its config path once at import.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_STATE: Path | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _STATE
+    _STATE = Path(tempfile.mkdtemp(prefix="conveyor-tests-"))
+    for key in ("ZENML_CONFIG_PATH", "BENTOML_HOME", "MLFLOW_TRACKING_URI", "ZENML_STORE_URL"):
+        os.environ.pop(key, None)
+    os.environ["CONVEYOR_STATE_DIR"] = str(_STATE)
+    from conveyor.env import configure_environment
+
+    configure_environment()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _STATE is not None:
+        shutil.rmtree(_STATE, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def state_dir() -> Path:
+    assert _STATE is not None
+    return _STATE
+
+
+@pytest.fixture(scope="session")
+def local_stack(state_dir: Path) -> str:
+    """The project's own default stack, applied to the session's isolated ZenML store."""
+    from conveyor.cli import ensure_stack
+    from conveyor.paths import project_root
+
+    ensure_stack(project_root() / "configs/stacks/local.yaml")
+    from conveyor.registry import stack_tracking_uri
+
+    return stack_tracking_uri()
+
+
+TINY_TRAINING = [
+    "data.rows=400",
+    "validation.min_rows=50",
+    "selection.cv_folds=2",
+    "candidates.random_forest.search={n_estimators: [20], max_depth: [4]}",
+    "candidates.random_forest.n_iter=null",
+    "candidates.hist_gradient_boosting.search={max_iter: [30], learning_rate: [0.1]}",
+    "candidates.hist_gradient_boosting.n_iter=null",
+]
+
+
+@pytest.fixture
+def training_config(request: pytest.FixtureRequest) -> Any:
+    """A tiny training config with a model name of its own, so tests never share a registry entry."""
+
+    def make(*overrides: str, base: str = "configs/training.yaml") -> Any:
+        """Load ``base`` with overrides; the default config is also shrunk to tiny data and grids."""
+        from conveyor.config import TrainingConfig, load_run_config
+        from conveyor.paths import project_root
+
+        name = "t-" + request.node.name.replace("[", "-").replace("]", "").replace("_", "-")[:60]
+        return load_run_config(
+            project_root() / base,
+            TrainingConfig,
+            [*(TINY_TRAINING if base == "configs/training.yaml" else []), f"model.name={name}", *overrides],
+        )
+
+    return make

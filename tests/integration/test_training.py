@@ -1,0 +1,131 @@
+"""The training pipeline for real: local ZenML store and orchestrator, MLflow on SQLite, tiny data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import pandas as pd
+import pytest
+from zenml.client import Client
+
+from conveyor.cli import run_pipeline, status
+from conveyor.constants import CHAMPION_ALIAS, PRODUCTION_STAGE
+from conveyor.data import generate_churn
+from conveyor.errors import DataValidationError
+
+pytestmark = pytest.mark.slow
+
+# The last candidate is deliberately weak, so "the last one wins" would fail these tests.
+WEAK_LAST = "candidates.hist_gradient_boosting.search={max_iter: [1], learning_rate: [0.01], max_leaf_nodes: [2]}"
+
+
+def output(run: Any, step: str, name: str) -> Any:
+    return Client().get_pipeline_run(run.id).steps[step].outputs[name][0].load()
+
+
+def champion_version(uri: str, name: str) -> str | None:
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    try:
+        return str(client.get_model_version_by_alias(name, CHAMPION_ALIAS).version)
+    except mlflow.exceptions.MlflowException:
+        return None
+
+
+def production_version(name: str) -> int | None:
+    versions = Client().list_model_versions(model=name, stage=PRODUCTION_STAGE)
+    return versions[0].number if len(versions) else None
+
+
+def test_best_candidate_wins_and_a_rerun_is_identical_and_not_promoted(local_stack: str, training_config: Any) -> None:
+    config = training_config(WEAK_LAST, "gate.min_improvement=0.001")
+    first = run_pipeline("training", config, no_cache=True)
+
+    leaderboard = output(first, "select_best", "leaderboard")
+    best = output(first, "select_best", "best_candidate")
+    top = leaderboard.loc[leaderboard["cv_roc_auc"].idxmax(), "candidate"]
+    assert best == top == leaderboard.loc[0, "candidate"]
+    assert best != "hist_gradient_boosting"
+    assert list(leaderboard["rank"]) == [1, 2, 3]
+
+    registered = output(first, "register_model", "registered_version")
+    assert output(first, "promote_model", "promotion")["promoted"] is True
+    assert champion_version(local_stack, config.model.name) == registered["version"]
+    assert production_version(config.model.name) == registered["zenml_model_version"]
+    mv = mlflow.MlflowClient(tracking_uri=local_stack).get_model_version(config.model.name, registered["version"])
+    assert mv.tags["conveyor.zenml_model_version"].startswith(f"{config.model.name}:")
+    zen_version = Client().get_model_version(config.model.name, registered["zenml_model_version"])
+    assert zen_version.run_metadata["mlflow"]["version"] == registered["version"]
+    assert {f["name"] for f in zen_version.run_metadata["feature_schema"]["features"]} == set(config.parameters.features.all)
+    assert "Gate decision" in str(output(first, "model_card", "model_card"))
+
+    second = run_pipeline("training", config, no_cache=True)
+    assert output(second, "evaluate_model", "holdout_metrics") == output(first, "evaluate_model", "holdout_metrics")
+    pd.testing.assert_frame_equal(
+        output(second, "select_best", "leaderboard").drop(columns=["mlflow_run_id", "fit_seconds"]),
+        leaderboard.drop(columns=["mlflow_run_id", "fit_seconds"]),
+    )
+    decision = output(second, "gate_model", "gate_decision")
+    assert decision["promote"] is False
+    assert decision["champion_version"] == registered["version"]
+    assert decision["challenger"] == decision["champion"]
+    assert output(second, "promote_model", "promotion")["promoted"] is False
+    assert champion_version(local_stack, config.model.name) == registered["version"]
+    assert production_version(config.model.name) == registered["zenml_model_version"]
+
+
+def test_worse_challenger_is_rejected_and_champion_unchanged(local_stack: str, training_config: Any) -> None:
+    good = training_config()
+    first = run_pipeline("training", good, no_cache=True)
+    champion = output(first, "register_model", "registered_version")["version"]
+
+    # Same data and holdout, but only a feature that carries no signal.
+    worse = training_config("features={numeric: [], categorical: [region]}", "validation.columns={}")
+    second = run_pipeline("training", worse, no_cache=True)
+    decision = output(second, "gate_model", "gate_decision")
+    assert decision["promote"] is False
+    assert decision["challenger"]["roc_auc"] < decision["champion"]["roc_auc"]
+    assert decision["failed_limits"], "a noise-only model must also fail the absolute floor"
+    assert champion_version(local_stack, good.model.name) == champion
+    assert production_version(good.model.name) == output(first, "register_model", "registered_version")[
+        "zenml_model_version"
+    ]
+    report = status(Path("configs/training.yaml").resolve())
+    assert report["stack"]["name"] == "conveyor-local"
+
+
+def test_bad_data_lists_every_violation_and_registers_nothing(
+    local_stack: str, training_config: Any, tmp_path: Path
+) -> None:
+    frame = generate_churn(300, seed=1)
+    frame.loc[:9, "tenure_months"] = -5.0  # below the minimum
+    frame.loc[:5, "contract"] = "lifetime"  # not an allowed category
+    frame = frame.drop(columns=["region"])  # a feature is missing
+    frame.loc[:100, "age"] = None  # far too many missing values
+    path = tmp_path / "bad.csv"
+    frame.to_csv(path, index=False)
+    config = training_config("data={kind: csv, path: " + str(path) + "}")
+
+    with pytest.raises(DataValidationError) as failure:
+        run_pipeline("training", config, no_cache=True)
+
+    text = "\n".join(failure.value.violations)
+    assert len(failure.value.violations) == 4
+    for needle in ("tenure_months", "contract", "region", "age"):
+        assert needle in text
+    client = mlflow.MlflowClient(tracking_uri=local_stack)
+    assert client.search_model_versions(f"name='{config.model.name}'") == []
+    assert len(Client().list_models(name=config.model.name)) == 0
+
+
+def test_multiclass_with_integer_labels(local_stack: str, training_config: Any) -> None:
+    config = training_config(
+        base="configs/training_iris.yaml",
+    )
+    run = run_pipeline("training", config, no_cache=True)
+    metrics = output(run, "evaluate_model", "holdout_metrics")
+    assert set(metrics) == {"accuracy", "f1", "log_loss", "roc_auc"}
+    assert metrics["accuracy"] > 0.8
+    assert output(run, "register_model", "feature_schema")["classes"] == ["0", "1", "2"]
+    assert output(run, "promote_model", "promotion")["promoted"] is True
