@@ -38,15 +38,17 @@ def render_card(
         for f in schema["features"]
     ]
     board = leaderboard.drop(columns=[c for c in ("mlflow_run_id", "best_params") if c in leaderboard])
-    status = "**champion** (MLflow alias `champion`, ZenML stage `production`)" if promotion["promoted"] else "not promoted"
-    return f"""# Model card: {registered['name']} version {registered['version']}
+    status = (
+        "**champion** (MLflow alias `champion`, ZenML stage `production`)" if promotion["promoted"] else "not promoted"
+    )
+    return f"""# Model card: {registered["name"]} version {registered["version"]}
 
-Candidate **{registered['candidate']}**; ZenML model version {registered['zenml_model_version']};
-MLflow run `{registered['run_id']}`. Status: {status}.
+Candidate **{registered["candidate"]}**; ZenML model version {registered["zenml_model_version"]};
+MLflow run `{registered["run_id"]}`. Status: {status}.
 
 ## Data
-Source: `{data['source']}`, seed {data['seed']}, {data['rows']} training rows.
-Target `{schema['target']}` with classes {', '.join(schema['classes'])}.
+Source: `{data["source"]}`, seed {data["seed"]}, {data["rows"]} training rows.
+Target `{schema["target"]}` with classes {", ".join(schema["classes"])}.
 
 ## Features
 {_table(features)}
@@ -55,10 +57,10 @@ Target `{schema['target']}` with classes {', '.join(schema['classes'])}.
 ## Candidates (best first)
 {_table(board.to_dict(orient="records"))}
 ## Gate decision
-Verdict: **{'promote' if decision['promote'] else 'keep the champion'}**. {promotion['reason']}
+Verdict: **{"promote" if decision["promote"] else "keep the champion"}**. {promotion["reason"]}
 
-Challenger: `{decision['challenger']}`; champion (version {decision['champion_version']}): `{decision['champion']}`;
-minimum improvement {decision['min_improvement']} on `{decision['metric']}`.
+Challenger: `{decision["challenger"]}`; champion (version {decision["champion_version"]}): `{decision["champion"]}`;
+minimum improvement {decision["min_improvement"]} on `{decision["metric"]}`.
 
 ## Limitations
 - Trained on the data above only; inputs outside the listed ranges or categories are extrapolation

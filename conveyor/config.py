@@ -8,8 +8,8 @@ here, and an error names the file and the dotted key.
 from __future__ import annotations
 
 import difflib
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import yaml
@@ -45,7 +45,8 @@ class DataSource(Strict):
         needs = {"csv": "path", "parquet": "path", "sklearn": "name", "churn": "rows"}[self.kind]
         if getattr(self, needs) is None:
             raise ValueError(f"data source kind '{self.kind}' needs '{needs}'")
-        given = {k for k in ("path", "name", "rows") if getattr(self, k) is not None} | ({"drift"} if self.drift else set())
+        given = {k for k in ("path", "name", "rows") if getattr(self, k) is not None}
+        given |= {"drift"} if self.drift else set()
         extra = sorted(given - fields[self.kind])
         if extra:
             raise ValueError(f"data source kind '{self.kind}' does not use {', '.join(repr(e) for e in extra)}")

@@ -47,12 +47,16 @@ def holdout_metrics(model: Pipeline, x: pd.DataFrame, y: pd.Series) -> dict[str,
     binary = len(classes) == 2
     result = {
         "accuracy": skm.accuracy_score(y, predicted),
-        "f1": skm.f1_score(y, predicted, pos_label=classes[1]) if binary else skm.f1_score(y, predicted, average="macro"),
+        "f1": skm.f1_score(y, predicted, pos_label=classes[1])
+        if binary
+        else skm.f1_score(y, predicted, average="macro"),
         "log_loss": skm.log_loss(y, proba, labels=classes),
     }
     if y.nunique() == len(classes):
         result["roc_auc"] = (
-            skm.roc_auc_score(y, proba[:, 1]) if binary else skm.roc_auc_score(y, proba, multi_class="ovr", labels=classes)
+            skm.roc_auc_score(y, proba[:, 1])
+            if binary
+            else skm.roc_auc_score(y, proba, multi_class="ovr", labels=classes)
         )
     return {k: round(float(v), 6) for k, v in result.items()}
 

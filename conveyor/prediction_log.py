@@ -57,7 +57,9 @@ class PredictionLogWriter:
 
 
 def _files_oldest_first(path: Path) -> list[Path]:
-    rotated = sorted(path.parent.glob(f"{path.name}.*"), key=lambda p: int(p.suffix[1:]) if p.suffix[1:].isdigit() else 0)
+    rotated = sorted(
+        path.parent.glob(f"{path.name}.*"), key=lambda p: int(p.suffix[1:]) if p.suffix[1:].isdigit() else 0
+    )
     return [*reversed(rotated), path]
 
 

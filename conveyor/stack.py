@@ -71,9 +71,7 @@ def _field_problems(where: str, config_class: Any, configuration: dict[str, Any]
     from pydantic import ValidationError
 
     problems = [
-        f"{where}: unknown configuration field '{key}'"
-        for key in configuration
-        if key not in config_class.model_fields
+        f"{where}: unknown configuration field '{key}'" for key in configuration if key not in config_class.model_fields
     ]
     # Secret references ({{ secret.key }}) are resolved by ZenML at run time; validate the rest.
     concrete = {k: v for k, v in configuration.items() if not (isinstance(v, str) and v.startswith("{{"))}
@@ -147,7 +145,9 @@ def _apply_component(client: Any, spec: ComponentSpec) -> None:
 
     component_type = StackComponentType(spec.type)
     try:
-        existing = client.get_stack_component(component_type, name_id_or_prefix=spec.name, allow_name_prefix_match=False)
+        existing = client.get_stack_component(
+            component_type, name_id_or_prefix=spec.name, allow_name_prefix_match=False
+        )
     except KeyError:
         client.create_stack_component(spec.name, spec.flavor, component_type, spec.configuration)
         logger.info("Created %s '%s' (%s)", spec.type, spec.name, spec.flavor)

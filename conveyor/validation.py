@@ -8,7 +8,9 @@ from pandas.api import types as ptypes
 from conveyor.config import ColumnRule, Features, Validation
 
 
-def _check_column(frame: pd.DataFrame, column: str, numeric: bool, rule: ColumnRule, default_missing: float) -> list[str]:
+def _check_column(
+    frame: pd.DataFrame, column: str, numeric: bool, rule: ColumnRule, default_missing: float
+) -> list[str]:
     values = frame[column]
     found: list[str] = []
     missing = float(values.isna().mean()) if len(values) else 0.0

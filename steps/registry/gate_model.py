@@ -46,7 +46,12 @@ def gate_model(
             logger.warning("Gate: %s", decision.reason)
             return decision.to_dict()
     decision = decide(
-        gate, selection.metric, registered["version"], challenger, champion.version if champion else None, champion_metrics
+        gate,
+        selection.metric,
+        registered["version"],
+        challenger,
+        champion.version if champion else None,
+        champion_metrics,
     )
     logger.info("Gate verdict: %s (%s)", "promote" if decision.promote else "keep the champion", decision.reason)
     return decision.to_dict()

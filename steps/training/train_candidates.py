@@ -37,7 +37,9 @@ def train_candidates(
             fitted = search(candidate, features, x, y, selection.metric, selection.cv_folds, seed)
             score = from_score(selection.metric, float(fitted.best_score_))
             params = {k.split("__", 1)[1]: v for k, v in fitted.best_params_.items()}
-            mlflow.log_params({"family": candidate.family, "settings_tried": len(fitted.cv_results_["params"]), **params})
+            mlflow.log_params(
+                {"family": candidate.family, "settings_tried": len(fitted.cv_results_["params"]), **params}
+            )
             mlflow.log_metric(f"cv_{selection.metric}", score)
         models[name] = fitted.best_estimator_
         elapsed = time.perf_counter() - started

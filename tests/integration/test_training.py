@@ -57,7 +57,9 @@ def test_best_candidate_wins_and_a_rerun_is_identical_and_not_promoted(local_sta
     assert mv.tags["conveyor.zenml_model_version"].startswith(f"{config.model.name}:")
     zen_version = Client().get_model_version(config.model.name, registered["zenml_model_version"])
     assert zen_version.run_metadata["mlflow"]["version"] == registered["version"]
-    assert {f["name"] for f in zen_version.run_metadata["feature_schema"]["features"]} == set(config.parameters.features.all)
+    assert {f["name"] for f in zen_version.run_metadata["feature_schema"]["features"]} == set(
+        config.parameters.features.all
+    )
     assert "Gate decision" in str(output(first, "model_card", "model_card"))
 
     second = run_pipeline("training", config, no_cache=True)
@@ -88,9 +90,10 @@ def test_worse_challenger_is_rejected_and_champion_unchanged(local_stack: str, t
     assert decision["challenger"]["roc_auc"] < decision["champion"]["roc_auc"]
     assert decision["failed_limits"], "a noise-only model must also fail the absolute floor"
     assert champion_version(local_stack, good.model.name) == champion
-    assert production_version(good.model.name) == output(first, "register_model", "registered_version")[
-        "zenml_model_version"
-    ]
+    assert (
+        production_version(good.model.name)
+        == output(first, "register_model", "registered_version")["zenml_model_version"]
+    )
     report = status(Path("configs/training.yaml").resolve())
     assert report["stack"]["name"] == "conveyor-local"
 
