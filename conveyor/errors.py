@@ -5,7 +5,9 @@
     ├── StackError                a stack file is invalid or cannot be applied (names component and field)
     ├── DataSourceError           a data source cannot be read
     ├── DataValidationError       data broke the validation rules (lists every violation)
-    └── NoChampionError           an operation needs a champion model and there is none
+    ├── NoChampionError           an operation needs a champion model and there is none
+    ├── ServingError              the champion cannot be imported into or served from BentoML's store
+    └── DeploymentError           a deployment did not come up, or its predictions differ from the model's
 
 Each message says what happened, to what, and what to do about it.
 """
@@ -49,3 +51,11 @@ class DataValidationError(ConveyorError):
 
 class NoChampionError(ConveyorError):
     """No model carries the champion alias yet."""
+
+
+class ServingError(ConveyorError):
+    """The champion cannot be imported into, or served from, BentoML's model store."""
+
+
+class DeploymentError(ConveyorError):
+    """A deployed service did not answer, or answered differently from the registered model."""
