@@ -7,7 +7,9 @@
     ├── DataValidationError       data broke the validation rules (lists every violation)
     ├── NoChampionError           an operation needs a champion model and there is none
     ├── ServingError              the champion cannot be imported into or served from BentoML's store
-    └── DeploymentError           a deployment did not come up, or its predictions differ from the model's
+    ├── DeploymentError           a deployment did not come up, or its predictions differ from the model's
+    ├── ReferenceDataError        the champion's training data (the drift reference) cannot be found
+    └── DriftBreachError          monitoring found drift and the policy is `fail` (carries the decision)
 
 Each message says what happened, to what, and what to do about it.
 """
@@ -59,3 +61,19 @@ class ServingError(ConveyorError):
 
 class DeploymentError(ConveyorError):
     """A deployed service did not answer, or answered differently from the registered model."""
+
+
+class ReferenceDataError(ConveyorError):
+    """The champion's training data, the reference of drift monitoring, cannot be found through its model version."""
+
+
+class DriftBreachError(ConveyorError):
+    """Monitoring breached a threshold and the run config's policy is ``fail``."""
+
+    def __init__(self, reasons: list[str]):
+        self.reasons = reasons
+        lines = "\n".join(f"  - {r}" for r in reasons)
+        super().__init__(
+            f"drift monitoring breached its thresholds:\n{lines}\n"
+            "Open the drift report artifact to see why; retrain (policy `retrain`) or adjust `thresholds`."
+        )
