@@ -28,3 +28,19 @@ PRODUCTION_STAGE = "production"
 
 # Where a project keeps its local state (ZenML config and store, MLflow, BentoML), relative to its root.
 STATE_DIR = ".conveyor"
+
+# Monitoring and batch-inference artifact names.
+REFERENCE_SET = "reference_set"
+REFERENCE_INFO = "reference_info"
+CURRENT_SET = "current_set"
+DRIFT_RESULT = "drift_result"
+DRIFT_REPORT = "drift_report"
+DRIFT_REPORT_JSON = "drift_report_json"
+DATA_SUMMARY = "data_summary"
+DATA_SUMMARY_JSON = "data_summary_json"
+DRIFT_DECISION = "drift_decision"
+MONITORING_ACTION = "monitoring_action"
+BATCH_INPUT = "batch_input"
+VALID_ROWS = "valid_rows"
+INVALID_ROWS = "invalid_rows"
+PREDICTIONS = "predictions"
