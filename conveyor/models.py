@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.compose import ColumnTransformer
@@ -12,7 +13,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 from conveyor.config import Candidate, Features
 from conveyor.metrics import scorer
@@ -30,11 +31,17 @@ def _estimator(family: str, seed: int) -> BaseEstimator:
     raise ValueError(f"unknown model family '{family}'")
 
 
+def missing_as_nan(frame: pd.DataFrame) -> pd.DataFrame:
+    """Treat None (JSON null, or a string column read back from Parquet) as missing, like NaN."""
+    return frame.astype(object).where(frame.notna(), np.nan)
+
+
 def build_pipeline(family: str, features: Features, seed: int) -> Pipeline:
     """Imputation, scaling and one-hot encoding (unknown categories ignored) in front of the estimator."""
     numeric = Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())])
     categorical = Pipeline(
         [
+            ("missing", FunctionTransformer(missing_as_nan, feature_names_out="one-to-one")),
             ("impute", SimpleImputer(strategy="most_frequent")),
             ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
         ]

@@ -11,10 +11,11 @@ import pandas as pd
 import sklearn
 from mlflow.models import infer_signature
 from sklearn.pipeline import Pipeline
-from zenml import get_step_context, link_artifact_to_model, log_metadata, step
+from zenml import add_tags, get_step_context, link_artifact_to_model, log_metadata, step
 
 from conveyor.config import DataSource, Features
 from conveyor.constants import FEATURE_SCHEMA, REGISTERED_VERSION
+from conveyor.paths import project_root
 from conveyor.registry import METRICS_TAG, ZENML_VERSION_TAG
 from conveyor.schema import feature_schema
 
@@ -55,6 +56,7 @@ def register_model(
         registered_model_name=context.model.name,
         serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE,
         pip_requirements=PIP_REQUIREMENTS,
+        code_paths=[str(project_root() / "conveyor")],  # the pipeline references conveyor.models.missing_as_nan
     )
     version = str(info.registered_model_version)
     run_id = mlflow.active_run().info.run_id
@@ -85,5 +87,6 @@ def register_model(
         metadata={"mlflow": registered, "metrics": metrics, "feature_schema": schema, "training_data": data_ref},
         infer_model=True,
     )
+    add_tags(tags=[f"model_version:{context.model.name}:{version}"])  # on this run, for the dashboard
     logger.info("Registered %s version %s (ZenML model version %s)", context.model.name, version, zen_version.number)
     return registered, schema

@@ -66,3 +66,13 @@ def test_feature_schema_records_kinds_ranges_categories_and_nullability(churn: p
     assert by_name["monthly_charges"]["nullable"] is True
     assert by_name["support_calls"]["integer"] is True
     assert by_name["contract"]["categories"] == ["month-to-month", "one-year", "two-year"]
+
+
+def test_none_and_nan_are_both_missing_categories(churn: pd.DataFrame) -> None:
+    model = search(
+        Candidate(family="logistic_regression", search={"C": [1.0]}), FEATURES, churn, churn["churned"], "f1", 2, 0
+    ).best_estimator_
+    row = churn.head(1)
+    as_nan = model.predict_proba(row.assign(contract=float("nan")))
+    as_none = model.predict_proba(row.assign(contract=None).astype({"contract": object}))
+    assert (as_nan == as_none).all()
