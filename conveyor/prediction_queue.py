@@ -1,0 +1,79 @@
+"""Writes the prediction log off the request path: a bounded queue drained by one writer thread.
+
+A request only ever does ``queue.put_nowait``; when the queue is full (the disk is slow) the records
+are dropped and counted, and when the disk refuses a write the records are counted as failed. Either
+way the request that produced them has already been answered.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from conveyor.prediction_log import PredictionLogWriter
+
+logger = logging.getLogger(__name__)
+
+_STOP = object()
+
+
+class AsyncPredictionLog:
+    """Queue records for one writer thread; never blocks and never raises to the caller."""
+
+    def __init__(
+        self,
+        writer: PredictionLogWriter,
+        capacity: int,
+        on_drop: Callable[[int], None] = lambda n: None,
+        on_error: Callable[[int], None] = lambda n: None,
+        on_write: Callable[[int], None] = lambda n: None,
+    ):
+        self.writer = writer
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=capacity)
+        self._on_drop = on_drop
+        self._on_error = on_error
+        self._on_write = on_write
+        self._thread = threading.Thread(target=self._run, name="prediction-log-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, records: list[dict[str, Any]]) -> bool:
+        """Queue one request's records; False (and counted as dropped) when the queue is full."""
+        try:
+            self._queue.put_nowait(records)
+        except queue.Full:
+            self._on_drop(len(records))
+            return False
+        return True
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            pending = [] if item is _STOP else [item]
+            while item is not _STOP:  # write whatever else is waiting in one append
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is not _STOP:
+                    pending.append(item)
+            records = [r for batch in pending for r in batch]
+            if records:
+                try:
+                    self.writer.append(records)
+                    self._on_write(len(records))
+                except Exception:  # noqa: BLE001 - a full or failing disk must not stop the writer
+                    logger.exception("Could not write %d records to %s", len(records), self.writer.path)
+                    self._on_error(len(records))
+            if item is _STOP:
+                return
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Write what is queued, then stop the writer thread (waits at most ``timeout`` seconds)."""
+        try:
+            self._queue.put(_STOP, timeout=timeout)
+        except queue.Full:
+            return
+        self._thread.join(timeout)

@@ -1,0 +1,209 @@
+"""Conveyor's BentoML service: the champion behind a request schema generated from its feature schema.
+
+``bentoml serve`` from the project root serves the current champion (see conveyor/serving.py for how
+the model tag is chosen); the deployment pipeline builds a Bento that pins the exact version.
+
+Endpoints (all POST with JSON, documented with examples on the OpenAPI page at /):
+  /predict          one record -> label, class probabilities, model version
+  /predict_batch    a list of records (at most ``max_batch_rows``) -> one prediction per record
+  /predict_batched  a list of records, merged with other requests by BentoML's adaptive batching
+  /model_info       model name, version, metrics and model card
+BentoML adds /healthz, /livez, /readyz (ready once the model is loaded) and /metrics (Prometheus).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import bentoml
+import numpy as np
+from pydantic import BaseModel, Field
+
+from conveyor.env import configure_environment
+from conveyor.prediction_log import PredictionLogWriter
+from conveyor.prediction_queue import AsyncPredictionLog
+from conveyor.request_schema import record_model, to_frame
+from conveyor.serving import model_tag, prediction_log_path, service_settings
+
+configure_environment()
+logger = logging.getLogger("conveyor.service")
+
+# BentoML needs the model and the request types when the class is defined, so they are resolved here.
+_args = bentoml.use_arguments()
+SETTINGS = service_settings(getattr(_args, "settings", None))
+MODEL_TAG = model_tag(getattr(_args, "model_tag", None))
+_STORED = bentoml.models.get(MODEL_TAG)
+FEATURE_SCHEMA: dict[str, Any] = _STORED.custom_objects["feature_schema"]
+Record = record_model(FEATURE_SCHEMA)
+Batch = Annotated[list[Record], Field(min_length=1, max_length=SETTINGS.max_batch_rows)]  # type: ignore[valid-type]
+
+LOG_DROPPED = bentoml.metrics.Counter(
+    name="conveyor_prediction_log_dropped_records",
+    documentation="Predicted records not logged because the log queue was full",
+)
+LOG_ERRORS = bentoml.metrics.Counter(
+    name="conveyor_prediction_log_failed_records",
+    documentation="Predicted records not logged because the write failed (disk full or unwritable)",
+)
+PREDICTED = bentoml.metrics.Counter(
+    name="conveyor_predicted_records",
+    documentation="Records predicted, by endpoint",
+    labelnames=["endpoint"],
+)
+
+
+class Prediction(BaseModel):
+    label: str = Field(description="the predicted class")
+    probabilities: dict[str, float] = Field(description="probability of each class")
+    model_version: str = Field(description="the MLflow registry version that made the prediction")
+
+
+class ModelInfo(BaseModel):
+    name: str
+    version: str
+    bento_model_tag: str
+    mlflow_run_id: str | None
+    promoted_at: str | None
+    candidate: str | None
+    metrics: dict[str, float]
+    feature_schema: dict[str, Any]
+    model_card: str
+
+
+class RequestSizeLimit:
+    """ASGI middleware: a body larger than ``max_bytes`` gets 413 before the service parses it."""
+
+    def __init__(self, app: Any, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def _reject(self, send: Any) -> None:
+        body = (b'{"error": "request body is larger than %d bytes; send fewer records per request"}' % self.max_bytes)
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            await self._reject(send)
+            return
+        chunks, size, more = [], 0, True
+        while more:  # bodies without content-length are read here, so the limit still holds
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.max_bytes:
+                await self._reject(send)
+                return
+            more = message.get("more_body", False)
+        replayed = False
+
+        async def replay() -> Any:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+@bentoml.service(
+    name="conveyor",
+    workers=SETTINGS.workers,
+    http={"host": SETTINGS.host, "port": SETTINGS.port},
+    traffic={"timeout": 30},
+)
+class Conveyor:
+    """The champion model, loaded once per worker."""
+
+    bento_model = bentoml.models.BentoModel(MODEL_TAG)
+
+    def __init__(self) -> None:
+        self.stored = bentoml.models.get(MODEL_TAG)
+        self.model = bentoml.sklearn.load_model(self.stored)
+        self.meta = dict(self.stored.info.metadata)
+        self.version = str(self.meta["registry_version"])
+        self.name = str(self.meta["registry_model"])
+        self.classes = [str(c) for c in self.model.classes_]
+        log = SETTINGS.prediction_log
+        self.log = AsyncPredictionLog(
+            PredictionLogWriter(prediction_log_path(SETTINGS), log.max_bytes, log.backups),
+            capacity=log.queue_size,
+            on_drop=LOG_DROPPED.inc,
+            on_error=LOG_ERRORS.inc,
+        )
+        logger.info("Serving %s version %s (BentoML model %s)", self.name, self.version, MODEL_TAG)
+
+    def __is_ready__(self) -> bool:
+        return self.model is not None
+
+    @bentoml.on_shutdown
+    def close_log(self) -> None:
+        self.log.close()
+
+    def _predict(self, records: list[Any], endpoint: str) -> list[Prediction]:
+        if not records:
+            return []
+        frame = to_frame(records, FEATURE_SCHEMA)
+        probabilities = self.model.predict_proba(frame)
+        labels = np.asarray(self.classes)[probabilities.argmax(axis=1)]
+        out = [
+            Prediction(label=str(label), probabilities=dict(zip(self.classes, map(float, row), strict=True)),
+                       model_version=self.version)
+            for label, row in zip(labels, probabilities, strict=True)
+        ]
+        now = datetime.now(UTC).isoformat()
+        self.log.submit([
+            {"ts": now, "model": self.name, "version": self.version, "features": features,
+             "prediction": p.label, "probabilities": p.probabilities}
+            for features, p in zip(frame.replace({np.nan: None}).to_dict("records"), out, strict=True)
+        ])
+        PREDICTED.labels(endpoint=endpoint).inc(len(out))
+        return out
+
+    @bentoml.api(route="/predict")
+    def predict(self, record: Record, /) -> Prediction:  # type: ignore[valid-type]
+        """Predict one record."""
+        return self._predict([record], "predict")[0]
+
+    @bentoml.api(route="/predict_batch")
+    def predict_batch(self, records: Batch, /) -> list[Prediction]:
+        """Predict a list of records in one model call."""
+        return self._predict(records, "predict_batch")
+
+    @bentoml.api(
+        route="/predict_batched",
+        batchable=True,
+        max_batch_size=SETTINGS.batching.max_batch_size,
+        max_latency_ms=SETTINGS.batching.max_latency_ms,
+    )
+    def predict_batched(self, records: Batch, /) -> list[Prediction]:
+        """Predict a list of records, merged with concurrent requests into one model call (adaptive batching)."""
+        return self._predict(records, "predict_batched")
+
+    @bentoml.api(route="/model_info")
+    def model_info(self) -> ModelInfo:
+        """The served model: registry name and version, holdout metrics, feature schema and model card."""
+        return ModelInfo(
+            name=self.name,
+            version=self.version,
+            bento_model_tag=MODEL_TAG,
+            mlflow_run_id=self.meta.get("mlflow_run_id"),
+            promoted_at=self.meta.get("promoted_at"),
+            candidate=self.meta.get("candidate"),
+            metrics=self.meta.get("metrics") or {},
+            feature_schema=FEATURE_SCHEMA,
+            model_card=self.stored.custom_objects.get("model_card", ""),
+        )
+
+
+Conveyor.add_asgi_middleware(RequestSizeLimit, max_bytes=SETTINGS.max_request_bytes)

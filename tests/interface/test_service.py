@@ -1,0 +1,193 @@
+"""service.py through ``to_asgi()`` and a test client: valid and batch requests, every kind of bad input."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conveyor.config import Features
+from conveyor.prediction_log import default_path, read_features
+from conveyor.request_schema import example_record
+
+TAG = "svc-test-churn:v7"
+FEATURES = Features(
+    numeric=["tenure_months", "monthly_charges", "support_calls", "age"],
+    categorical=["contract", "payment_method", "region"],
+)
+
+
+@pytest.fixture(scope="module")
+def service(state_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """service.py serving a tiny churn model saved under TAG, with an `age` that may be missing."""
+    from conveyor.bento_model import save_served_model
+    from conveyor.data import generate_churn
+    from conveyor.models import build_pipeline
+    from conveyor.schema import feature_schema
+
+    frame = generate_churn(300, seed=3)
+    frame.loc[frame.index[:10], "age"] = np.nan
+    pipeline = build_pipeline("logistic_regression", FEATURES, seed=3).fit(frame[FEATURES.all], frame["churned"])
+    schema = feature_schema(frame, FEATURES, "churned")
+    metadata = {"registry_model": "svc-test-churn", "registry_version": "7", "metrics": {"roc_auc": 0.8}}
+    save_served_model(TAG, pipeline, schema, "# card", metadata)
+    saved = {k: os.environ.get(k) for k in ("CONVEYOR_MODEL_TAG", "PROMETHEUS_MULTIPROC_DIR")}
+    os.environ["CONVEYOR_MODEL_TAG"] = TAG
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path_factory.mktemp("prometheus"))
+    module = importlib.import_module("service")
+    module.PIPELINE = pipeline  # for comparisons below
+    yield module
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="module")
+def client(service: Any) -> Iterator[Any]:
+    from starlette.testclient import TestClient
+
+    with TestClient(service.Conveyor.to_asgi(), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def record(service: Any) -> dict[str, Any]:
+    return example_record(service.FEATURE_SCHEMA)
+
+
+def _fields(response: Any) -> list[str]:
+    return [str(part) for error in response.json()["detail"] for part in error["loc"]]
+
+
+def test_predict_one_record_matches_the_model(client: Any, service: Any, record: dict[str, Any]) -> None:
+    response = client.post("/predict", json=record)
+    assert response.status_code == 200
+    body = response.json()
+    expected = service.PIPELINE.predict_proba(pd.DataFrame([record]))[0]
+    assert body["model_version"] == "7"
+    assert body["label"] in {"yes", "no"}
+    assert body["probabilities"] == pytest.approx(dict(zip(service.PIPELINE.classes_, expected, strict=True)))
+
+
+@pytest.mark.parametrize("path", ["/predict_batch", "/predict_batched"])
+def test_batch_endpoints_answer_one_prediction_per_record(client: Any, record: dict[str, Any], path: str) -> None:
+    other = {**record, "contract": "two-year", "age": None}
+    response = client.post(path, json=[record, other, record])
+    assert response.status_code == 200
+    body = response.json()
+    assert len(body) == 3
+    assert body[0] == body[2]
+    assert {p["model_version"] for p in body} == {"7"}
+
+
+def test_a_nullable_feature_may_be_left_out(client: Any, record: dict[str, Any]) -> None:
+    without_age = {k: v for k, v in record.items() if k != "age"}
+    assert client.post("/predict", json=without_age).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"drop": "tenure_months"}, "tenure_months"),  # missing required field
+        ({"set": ("tenure_months", None)}, "tenure_months"),  # null where training had no missing values
+        ({"set": ("coupon", 1)}, "coupon"),  # extra field
+        ({"set": ("monthly_charges", "cheap")}, "monthly_charges"),  # wrong type
+        ({"set": ("support_calls", True)}, "support_calls"),  # a boolean is not a number
+        ({"set": ("contract", "weekly")}, "contract"),  # unknown category
+        ({"set": ("region", 3)}, "region"),  # a number where a category is expected
+    ],
+)
+def test_bad_records_get_400_naming_the_field(
+    client: Any, record: dict[str, Any], change: dict[str, Any], field: str
+) -> None:
+    bad = dict(record)
+    if "drop" in change:
+        bad.pop(change["drop"])
+    else:
+        key, value = change["set"]
+        bad[key] = value
+    response = client.post("/predict", json=bad)
+    assert response.status_code == 400
+    assert field in _fields(response)
+    batch = client.post("/predict_batch", json=[record, bad])
+    assert batch.status_code == 400
+    assert field in _fields(batch)
+
+
+def test_malformed_json_and_wrong_shapes_get_400(client: Any, record: dict[str, Any]) -> None:
+    headers = {"content-type": "application/json"}
+    assert client.post("/predict", content=b'{"tenure_months": 1,', headers=headers).status_code == 400
+    assert client.post("/predict", json=[record]).status_code == 400
+    assert client.post("/predict_batch", json=record).status_code == 400
+    assert client.post("/predict_batch", json=[]).status_code == 400
+    assert client.post("/predict_batched", json=[]).status_code == 400
+
+
+def test_too_many_rows_get_400(client: Any, service: Any, record: dict[str, Any]) -> None:
+    response = client.post("/predict_batch", json=[record] * (service.SETTINGS.max_batch_rows + 1))
+    assert response.status_code == 400
+
+
+def test_oversized_payloads_get_413_with_or_without_a_length(client: Any, service: Any) -> None:
+    body = json.dumps({"padding": "x" * service.SETTINGS.max_request_bytes}).encode()
+    headers = {"content-type": "application/json"}
+    assert client.post("/predict_batch", content=body, headers=headers).status_code == 413
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(body), 65536):
+            yield body[start : start + 65536]
+
+    assert client.post("/predict_batch", content=chunks(), headers=headers).status_code == 413
+
+
+def test_the_server_stays_up_after_bad_input(client: Any, record: dict[str, Any]) -> None:
+    client.post("/predict", content=b"\xff\xfe", headers={"content-type": "application/json"})
+    assert client.get("/readyz").status_code == 200
+    assert client.post("/predict", json=record).status_code == 200
+
+
+def test_health_metrics_and_model_info(client: Any) -> None:
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
+    metrics = client.get("/metrics")
+    assert metrics.status_code == 200
+    assert "conveyor_prediction_log_dropped_records_total" in metrics.text
+    assert "conveyor_prediction_log_failed_records_total" in metrics.text
+    info = client.post("/model_info", json={})
+    assert info.status_code == 200
+    assert info.json()["version"] == "7"
+    assert info.json()["bento_model_tag"] == TAG
+    assert info.json()["model_card"] == "# card"
+    assert info.json()["metrics"] == {"roc_auc": 0.8}
+
+
+def test_openapi_documents_every_endpoint_with_an_example(client: Any) -> None:
+    spec = client.get("/docs.json")
+    assert spec.status_code == 200
+    paths = spec.json()["paths"]
+    for path in ("/predict", "/predict_batch", "/predict_batched", "/model_info", "/healthz", "/readyz", "/metrics"):
+        assert path in paths
+    assert "example" in json.dumps(spec.json()["components"])
+
+
+def test_every_prediction_is_logged(client: Any, record: dict[str, Any]) -> None:
+    client.post("/predict", json={**record, "region": "north"})
+    client.post("/predict_batch", json=[{**record, "region": "south"}, {**record, "region": "west"}])
+    deadline = time.monotonic() + 30  # the writer thread appends off the request path
+    while True:
+        logged = read_features(default_path(), version="7")
+        if (not logged.empty and {"north", "south", "west"} <= set(logged["region"])) or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert {"north", "south", "west"} <= set(logged["region"])
+    assert set(logged.columns) >= {*FEATURES.all, "_prediction", "_ts", "_version"}
