@@ -2,8 +2,10 @@
 
 import logging
 from typing import Annotated, Any
+from uuid import UUID
 
-from zenml import get_step_context, step
+from zenml import step
+from zenml.client import Client
 
 from conveyor.constants import CHAMPION_ALIAS, PRODUCTION_STAGE, PROMOTION
 from conveyor.registry import set_champion, stack_tracking_uri
@@ -26,7 +28,13 @@ def promote_model(decision: dict[str, Any], registered: dict[str, Any]) -> Annot
         )
         logger.warning("Not promoted: %s", result["reason"])
         return result
-    get_step_context().model.set_stage(PRODUCTION_STAGE, force=True)
+    # The ZenML model version that registration linked to the MLflow version.
+    Client().update_model_version(
+        model_name_or_id=registered["name"],
+        version_name_or_id=UUID(registered["zenml_model_version_id"]),
+        stage=PRODUCTION_STAGE,
+        force=True,
+    )
     result["promoted"] = True
     logger.info(
         "Promoted %s version %s: MLflow alias '%s', ZenML stage '%s'",

@@ -29,7 +29,9 @@ PIP_REQUIREMENTS = [
 ]
 
 
-@step(experiment_tracker=True)
+# Never cached: every run that gets here registers its own version, so a ZenML model version and an
+# MLflow model version always come in pairs.
+@step(experiment_tracker=True, enable_cache=False)
 def register_model(
     model: Pipeline,
     best_candidate: str,
