@@ -44,3 +44,10 @@ BATCH_INPUT = "batch_input"
 VALID_ROWS = "valid_rows"
 INVALID_ROWS = "invalid_rows"
 PREDICTIONS = "predictions"
+
+# Deployment pipeline artifact names.
+CHAMPION_VERSION = "champion_version"
+BENTO_MODEL_TAG = "bento_model_tag"
+BENTO_TAG = "bento_tag"
+DEPLOYMENT = "deployment"
+PARITY_REPORT = "parity_report"
