@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conveyor.config import RunConfig, TrainingConfig, load_run_config
+from conveyor.config import DeploymentConfig, RunConfig, TrainingConfig, load_run_config
 from conveyor.env import DEFAULT_STACK_FILE, configure_environment
 from conveyor.errors import ConveyorError
 from conveyor.paths import project_root
@@ -43,6 +43,9 @@ class PipelineEntry:
 
 PIPELINES: dict[str, PipelineEntry] = {
     "training": PipelineEntry("configs/training.yaml", TrainingConfig, "pipelines.training:training_pipeline"),
+    "deployment": PipelineEntry(
+        "configs/deployment.yaml", DeploymentConfig, "pipelines.deployment:deployment_pipeline"
+    ),
 }
 
 

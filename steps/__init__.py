@@ -1,10 +1,16 @@
 """Conveyor's ZenML steps, one per file, grouped by stage."""
 
 from steps.data import load_data, split_data, validate_data
+from steps.deployment import build_bento, check_parity, deploy_service, import_model, resolve_champion
 from steps.registry import gate_model, model_card, promote_model, register_model
 from steps.training import evaluate_model, select_best, train_candidates
 
 __all__ = [
+    "build_bento",
+    "check_parity",
+    "deploy_service",
+    "import_model",
+    "resolve_champion",
     "evaluate_model",
     "gate_model",
     "load_data",

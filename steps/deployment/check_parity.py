@@ -1,0 +1,73 @@
+"""The last step: over HTTP, the served predictions equal the registered model's in-process ones."""
+
+import logging
+import time
+from typing import Annotated, Any
+
+import httpx
+import numpy as np
+import pandas as pd
+from zenml import step
+
+from conveyor.bento_model import FEATURE_SCHEMA_FILE, _run_text
+from conveyor.constants import PARITY_REPORT
+from conveyor.errors import DeploymentError
+from conveyor.parity import compare
+from conveyor.registry import load_version, stack_tracking_uri
+from conveyor.request_schema import sample_records
+
+logger = logging.getLogger(__name__)
+
+
+def _wait_ready(url: str, timeout: int) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise DeploymentError(f"the service at {url} is not ready after {timeout}s: check its log")
+        time.sleep(0.5)
+
+
+@step(enable_cache=False)
+def check_parity(
+    deployment: dict[str, Any], champion: dict[str, Any], rows: int, seed: int, tolerance: float, timeout: int
+) -> Annotated[dict[str, Any], PARITY_REPORT]:
+    """POST a fixed seeded sample to /predict_batch and /predict; raise DeploymentError on any difference."""
+    import json
+
+    uri = stack_tracking_uri()
+    schema = json.loads(_run_text(uri, champion["run_id"], FEATURE_SCHEMA_FILE) or "{}")
+    records = sample_records(schema, rows, seed)
+    model = load_version(uri, champion["name"], champion["version"])
+    frame = pd.DataFrame(records, columns=[f["name"] for f in schema["features"]])
+    frame = frame.where(frame.notna(), np.nan)  # JSON null means missing: NaN, as in the training data
+    expected = model.predict_proba(frame)
+    labels = [str(label) for label in model.predict(frame)]
+
+    url = deployment["url"]
+    _wait_ready(url, timeout)
+    with httpx.Client(base_url=url, timeout=60) as client:
+        batch = client.post("/predict_batch", json=records)
+        singles = [client.post("/predict", json=record) for record in records[:5]]
+        info = client.post("/model_info", json={})
+    for response in (batch, *singles, info):
+        if response.status_code != 200:
+            raise DeploymentError(f"{response.request.url} answered {response.status_code}: {response.text[:500]}")
+    served = [*batch.json()]
+    report = compare(served, expected, labels, [str(c) for c in model.classes_], champion["version"], tolerance)
+    report["single_records_match"] = [s.json() for s in singles] == served[:5]
+    report["served_version"] = info.json()["version"]
+    problems = report["problems"]
+    if not report["single_records_match"]:
+        problems.append("/predict differs from /predict_batch for the same records")
+    if report["served_version"] != champion["version"]:
+        problems.append(f"/model_info reports version {report['served_version']}, expected {champion['version']}")
+    if problems:
+        raise DeploymentError(f"parity check failed at {url}: " + "; ".join(problems[:10]))
+    logger.info("Parity: %d records served at %s equal the registered model's predictions (max |dp| %.2g)",
+                len(records), url, report["max_abs_diff"])
+    return report

@@ -1,0 +1,91 @@
+"""Serve the Bento through ZenML's BentoML model deployer: replace another version, reuse the same one."""
+
+import logging
+from typing import Annotated, Any, cast
+
+from zenml import get_step_context, step
+
+from conveyor.config import ServiceSettings
+from conveyor.constants import DEPLOYMENT
+from conveyor.errors import DeploymentError
+from conveyor.paths import project_root
+
+logger = logging.getLogger(__name__)
+
+API_ROUTES = ("predict", "predict_batch", "predict_batched", "model_info")
+
+
+def _zenml_model_version(champion: dict[str, Any]) -> str | None:
+    """The ZenML model version number from the registry tag ``name:number (id)``."""
+    tag = champion.get("zenml_model_version") or ""
+    number = tag.partition(":")[2].partition(" ")[0]
+    return number or None
+
+
+@step(enable_cache=False)
+def deploy_service(
+    bento_tag: str, champion: dict[str, Any], settings: ServiceSettings, timeout: int
+) -> Annotated[dict[str, Any], DEPLOYMENT]:
+    """A running ZenML-managed service for ``bento_tag``, with its URL; fails if it does not come up."""
+    import bentoml
+    from zenml.integrations.bentoml.model_deployers import BentoMLModelDeployer
+    from zenml.integrations.bentoml.services.bentoml_local_deployment import (
+        BentoMLLocalDeploymentConfig,
+        BentoMLLocalDeploymentService,
+    )
+
+    deployer = cast(BentoMLModelDeployer, BentoMLModelDeployer.get_active_model_deployer())
+    service_type = BentoMLLocalDeploymentService.SERVICE_TYPE
+    context = get_step_context()
+    bento = bentoml.bentos.get(bento_tag)
+    config = BentoMLLocalDeploymentConfig(
+        model_name=champion["name"],
+        model_version=_zenml_model_version(champion),
+        model_uri=champion["model_uri"],
+        bento_tag=bento_tag,
+        apis=[api.name for api in getattr(bento.info, "apis", [])] or list(API_ROUTES),
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        working_dir=str(project_root()),
+        pipeline_name=context.pipeline.name,
+        pipeline_step_name=context.step_run.name,
+    )
+
+    reused = None
+    for existing in deployer.find_model_server(model_name=champion["name"], service_type=service_type):
+        same = existing.config.bento_tag == bento_tag and (existing.config.host, existing.config.port) == (
+            settings.host,
+            settings.port,
+        )
+        if same and reused is None:
+            reused = existing
+            continue
+        logger.info("Replacing deployment %s (Bento %s)", existing.uuid, existing.config.bento_tag)
+        deployer.delete_model_server(existing.uuid, timeout=timeout)
+
+    if reused is not None:
+        if not reused.is_running:
+            deployer.start_model_server(reused.uuid, timeout=timeout)
+            reused = deployer.find_model_server(service_uuid=reused.uuid)[0]
+        service, outcome = reused, "reused"
+    else:
+        service = deployer.deploy_model(config=config, service_type=service_type, timeout=timeout)
+        outcome = "deployed"
+    if not service.is_running:
+        raise DeploymentError(
+            f"the BentoML service for {bento_tag} did not start within {timeout}s: "
+            f"{service.get_service_status_message()}; see its log under {service.status.runtime_path}"
+        )
+    url = f"http://{settings.host}:{settings.port}"
+    logger.info("%s %s version %s as Bento %s at %s", outcome.capitalize(), champion["name"],
+                champion["version"], bento_tag, url)
+    return {
+        "service_uuid": str(service.uuid),
+        "url": url,
+        "bento_tag": bento_tag,
+        "model_name": champion["name"],
+        "version": champion["version"],
+        "outcome": outcome,
+        "pid": getattr(service.status, "pid", None),
+    }
