@@ -43,6 +43,9 @@ class PipelineEntry:
 
 PIPELINES: dict[str, PipelineEntry] = {
     "training": PipelineEntry("configs/training.yaml", TrainingConfig, "pipelines.training:training_pipeline"),
+    "monitoring": PipelineEntry(
+        "configs/monitoring.yaml", MonitoringConfig, "pipelines.monitoring:monitoring_pipeline"
+    ),
     "deployment": PipelineEntry(
         "configs/deployment.yaml", DeploymentConfig, "pipelines.deployment:deployment_pipeline"
     ),

@@ -9,7 +9,8 @@
     ├── ServingError              the champion cannot be imported into or served from BentoML's store
     ├── DeploymentError           a deployment did not come up, or its predictions differ from the model's
     ├── ReferenceDataError        the champion's training data (the drift reference) cannot be found
-    └── DriftBreachError          monitoring found drift and the policy is `fail` (carries the decision)
+    ├── DriftBreachError          monitoring found drift and the policy is `fail` (carries the decision)
+    └── RetrainingError           the training run that monitoring started did not finish
 
 Each message says what happened, to what, and what to do about it.
 """
@@ -77,3 +78,7 @@ class DriftBreachError(ConveyorError):
             f"drift monitoring breached its thresholds:\n{lines}\n"
             "Open the drift report artifact to see why; retrain (policy `retrain`) or adjust `thresholds`."
         )
+
+
+class RetrainingError(ConveyorError):
+    """The training pipeline that the ``retrain`` policy started failed."""

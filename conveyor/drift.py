@@ -1,0 +1,208 @@
+"""The one adapter between Conveyor and Evidently: run the drift and data-summary reports, read them back typed.
+
+Evidently 0.7's result dict gives each column's drift score and the threshold it was compared with, but
+no "drifted" flag. This module derives the flag from the score, the threshold and the direction of the
+method (a distance drifts when it is large, a p-value when it is small), finds every metric by its type
+and column (never by its position in the list), and is the only module that imports Evidently.
+
+Large windows are sampled before Evidently sees them (``sample``): a bounded, seeded sample of each side.
+The default methods are distances (normed Wasserstein for numbers, Jensen-Shannon for categories).
+A distance estimates a property of the two populations, so a sample of n rows estimates it with an error
+that shrinks like 1/sqrt(n) and does not move its expected value much: at 20,000 rows per side the
+sampling error is about 0.01, a tenth of the usual 0.1 threshold. A p-value does the opposite (with
+a million rows even an irrelevant shift is "significant"), which is a second reason to prefer distances
+and to bound the sample. Missing-value shares and row counts are computed on the full data, not the sample.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+
+# Evidently's method names, and whether a method returns a distance (drift when score >= threshold)
+# or a p-value (drift when score < threshold). Only methods listed here can be configured.
+DISTANCE_METHODS: frozenset[str] = frozenset({"wasserstein", "jensenshannon", "psi", "hellinger", "kl_div"})
+P_VALUE_METHODS: frozenset[str] = frozenset({"ks", "chisquare", "anderson", "cramer_von_mises", "mannw"})
+NUMERIC_METHODS: frozenset[str] = frozenset(DISTANCE_METHODS | {"ks", "anderson", "cramer_von_mises", "mannw"})
+CATEGORICAL_METHODS: frozenset[str] = frozenset({"jensenshannon", "psi", "hellinger", "kl_div", "chisquare"})
+
+_VALUE_DRIFT = "evidently:metric_v2:ValueDrift"
+
+
+class DriftReportError(Exception):
+    """Evidently's result did not have the shape this adapter expects (an Evidently upgrade changed it)."""
+
+
+@dataclass(frozen=True)
+class ColumnDrift:
+    """One column's drift: Evidently's score and threshold, and the flag derived from them."""
+
+    column: str
+    kind: Literal["numeric", "categorical"]
+    method: str
+    score: float
+    threshold: float
+    drifted: bool
+    missing_reference: float
+    missing_current: float
+
+    @property
+    def missing_change(self) -> float:
+        return self.missing_current - self.missing_reference
+
+
+@dataclass(frozen=True)
+class DriftResult:
+    """Everything the decision needs, typed; rows are of the full data, sampled_* of what Evidently saw."""
+
+    columns: list[ColumnDrift]
+    reference_rows: int
+    current_rows: int
+    sampled_reference_rows: int
+    sampled_current_rows: int
+
+    @property
+    def drifted(self) -> list[ColumnDrift]:
+        return [c for c in self.columns if c.drifted]
+
+    @property
+    def drift_share(self) -> float:
+        return len(self.drifted) / len(self.columns) if self.columns else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "drift_share": self.drift_share, "drifted_columns": [c.column for c in self.drifted]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DriftResult:
+        return cls(
+            columns=[ColumnDrift(**c) for c in data["columns"]],
+            reference_rows=data["reference_rows"],
+            current_rows=data["current_rows"],
+            sampled_reference_rows=data["sampled_reference_rows"],
+            sampled_current_rows=data["sampled_current_rows"],
+        )
+
+
+@dataclass(frozen=True)
+class DriftReports:
+    """The typed result and the two Evidently reports, rendered."""
+
+    result: DriftResult
+    drift_html: str
+    drift_json: dict[str, Any]
+    summary_html: str
+    summary_json: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DriftSpec:
+    """How to compare: methods and thresholds per kind, per-column overrides, the sample bound."""
+
+    num_method: str
+    cat_method: str
+    threshold: float
+    per_column: dict[str, float] = field(default_factory=dict)
+    max_rows: int | None = None
+    seed: int = 0
+
+
+def is_drift(method: str, score: float, threshold: float) -> bool:
+    """Evidently's own rule: a distance drifts at or above the threshold, a p-value below it."""
+    if method in DISTANCE_METHODS:
+        return score >= threshold
+    if method in P_VALUE_METHODS:
+        return score < threshold
+    raise DriftReportError(f"drift method '{method}' has no known direction; use one of {sorted(DISTANCE_METHODS)}")
+
+
+def sample(frame: pd.DataFrame, max_rows: int | None, seed: int) -> pd.DataFrame:
+    """At most ``max_rows`` rows, drawn uniformly without replacement with ``seed`` (all rows if fewer)."""
+    if max_rows is None or len(frame) <= max_rows:
+        return frame
+    return frame.sample(n=max_rows, random_state=seed).reset_index(drop=True)
+
+
+def _prepare(frame: pd.DataFrame, numeric: list[str], categorical: list[str]) -> pd.DataFrame:
+    out = pd.DataFrame(index=frame.index)
+    for column in numeric:
+        out[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    for column in categorical:
+        values = frame[column]
+        out[column] = values.where(values.isna(), values.astype(str)).astype(object)
+    return out
+
+
+def _value_drift_scores(report: dict[str, Any]) -> dict[str, tuple[str, float, float]]:
+    """column -> (method, score, threshold), from the ValueDrift metrics of a report dict."""
+    found: dict[str, tuple[str, float, float]] = {}
+    for metric in report.get("metrics", []):
+        config = metric.get("config", {})
+        if config.get("type") != _VALUE_DRIFT:
+            continue
+        try:
+            found[str(config["column"])] = (str(config["method"]), float(metric["value"]), float(config["threshold"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DriftReportError(f"unexpected ValueDrift entry in Evidently's result: {metric!r}") from exc
+    return found
+
+
+def run_drift(
+    reference: pd.DataFrame, current: pd.DataFrame, numeric: list[str], categorical: list[str], spec: DriftSpec
+) -> DriftReports:
+    """Drift and data-summary reports of ``current`` against ``reference`` on the model's columns."""
+    from evidently import DataDefinition, Dataset, Report
+    from evidently.presets import DataDriftPreset, DataSummaryPreset
+
+    columns = [*numeric, *categorical]
+    ref_full, cur_full = _prepare(reference, numeric, categorical), _prepare(current, numeric, categorical)
+    ref, cur = sample(ref_full, spec.max_rows, spec.seed), sample(cur_full, spec.max_rows, spec.seed + 1)
+    definition = DataDefinition(numerical_columns=numeric, categorical_columns=categorical)
+    ref_ds = Dataset.from_pandas(ref, data_definition=definition)
+    cur_ds = Dataset.from_pandas(cur, data_definition=definition)
+    drift_report = Report(
+        [
+            DataDriftPreset(
+                columns=columns,
+                num_method=spec.num_method,
+                cat_method=spec.cat_method,
+                threshold=spec.threshold,
+                per_column_threshold=dict(spec.per_column) or None,
+            )
+        ]
+    )
+    drift = drift_report.run(current_data=cur_ds, reference_data=ref_ds)
+    summary = Report([DataSummaryPreset(columns=columns)]).run(current_data=cur_ds, reference_data=ref_ds)
+    drift_dict = json.loads(drift.json())
+    scores = _value_drift_scores(drift_dict)
+    absent = [c for c in columns if c not in scores]
+    if absent:
+        raise DriftReportError(f"Evidently's result has no drift score for column(s) {absent}")
+    result = DriftResult(
+        columns=[
+            ColumnDrift(
+                column=c,
+                kind="numeric" if c in numeric else "categorical",
+                method=scores[c][0],
+                score=scores[c][1],
+                threshold=scores[c][2],
+                drifted=is_drift(*scores[c]),
+                missing_reference=float(ref_full[c].isna().mean()) if len(ref_full) else 0.0,
+                missing_current=float(cur_full[c].isna().mean()) if len(cur_full) else 0.0,
+            )
+            for c in columns
+        ],
+        reference_rows=len(ref_full),
+        current_rows=len(cur_full),
+        sampled_reference_rows=len(ref),
+        sampled_current_rows=len(cur),
+    )
+    return DriftReports(
+        result=result,
+        drift_html=drift.get_html_str(as_iframe=False),
+        drift_json=drift_dict,
+        summary_html=summary.get_html_str(as_iframe=False),
+        summary_json=json.loads(summary.json()),
+    )

@@ -1,0 +1,7 @@
+from steps.monitoring.act_on_drift import act_on_drift
+from steps.monitoring.decide_drift import decide_drift
+from steps.monitoring.drift_report import drift_report
+from steps.monitoring.load_current import load_current
+from steps.monitoring.load_reference import load_reference
+
+__all__ = ["act_on_drift", "decide_drift", "drift_report", "load_current", "load_reference"]

@@ -1,0 +1,33 @@
+"""Turn the drift result into a typed verdict against the thresholds of the run config."""
+
+import logging
+from typing import Annotated, Any
+
+from zenml import log_metadata, step
+
+from conveyor.config import MonitoringThresholds
+from conveyor.constants import DRIFT_DECISION
+from conveyor.drift import DriftResult
+from conveyor.monitoring import decide
+
+logger = logging.getLogger(__name__)
+
+
+@step(enable_cache=False)
+def decide_drift(
+    drift_result: dict[str, Any], thresholds: MonitoringThresholds
+) -> Annotated[dict[str, Any], DRIFT_DECISION]:
+    """ok, drift or not_enough_data, with the share and names of drifted columns and every breached threshold."""
+    decision = decide(DriftResult.from_dict(drift_result), thresholds)
+    log_metadata(
+        metadata={
+            "status": decision.status,
+            "drift_share": decision.drift_share or 0.0,
+            "drifted_columns": decision.drifted_columns,
+            "current_rows": decision.current_rows,
+        },
+        artifact_name=DRIFT_DECISION,
+        infer_artifact=True,
+    )
+    logger.info("Monitoring verdict: %s%s", decision.status, "".join(f"\n  - {r}" for r in decision.reasons))
+    return decision.to_dict()
