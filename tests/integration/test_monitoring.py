@@ -1,0 +1,122 @@
+"""The monitoring pipeline for real: a tiny champion, then reference-like, shifted and tiny current windows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import pytest
+from zenml.client import Client
+
+from conveyor.cli import run_pipeline
+from conveyor.config import MonitoringConfig, TrainingConfig, load_run_config
+from conveyor.constants import CHAMPION_ALIAS
+from conveyor.data import generate_churn
+from conveyor.errors import DriftBreachError
+from conveyor.paths import project_root
+from conveyor.prediction_log import PredictionLogWriter
+from tests.conftest import TINY_TRAINING
+
+pytestmark = pytest.mark.slow
+
+MODEL = "t-monitoring-churn"
+SHIFTED = "current={kind: churn, rows: 400, drift: 1.0}"
+# Retraining on a feature without signal gives a challenger that must not replace the champion.
+WORSE = [*TINY_TRAINING, "features={numeric: [], categorical: [region]}", "validation.columns={}"]
+
+
+def output(run: Any, step: str, name: str) -> Any:
+    return Client().get_pipeline_run(run.id).steps[step].outputs[name][0].load()
+
+
+def champion_version(uri: str) -> str:
+    return str(mlflow.MlflowClient(tracking_uri=uri).get_model_version_by_alias(MODEL, CHAMPION_ALIAS).version)
+
+
+def monitoring(*overrides: str) -> MonitoringConfig:
+    return load_run_config(
+        project_root() / "configs/monitoring.yaml",
+        MonitoringConfig,
+        [f"model.name={MODEL}", "thresholds.min_rows=100", "seed=7", *overrides],
+    )
+
+
+@pytest.fixture(scope="module")
+def champion(local_stack: str) -> str:
+    config = load_run_config(
+        project_root() / "configs/training.yaml", TrainingConfig, [*TINY_TRAINING, f"model.name={MODEL}"]
+    )
+    run_pipeline("training", config, no_cache=True)
+    return champion_version(local_stack)
+
+
+def test_no_drift_on_a_sample_of_the_reference_distribution(champion: str, local_stack: str) -> None:
+    run = run_pipeline("monitoring", monitoring("current={kind: churn, rows: 400}", "policy=fail"), no_cache=True)
+    decision = output(run, "decide_drift", "drift_decision")
+    assert decision["status"] == "ok" and decision["breached"] is False
+    assert decision["current_rows"] == 400 and decision["reference_rows"] == 300
+    assert output(run, "act_on_drift", "monitoring_action")["action"] == "none"
+    info = output(run, "load_reference", "reference_info")
+    assert info["version"] == champion
+    assert info["train_set_artifact_id"] == str(
+        Client().get_model_version(MODEL, 1).run_metadata["training_data"]["train_set_artifact_id"]
+    )
+
+
+def test_drift_is_detected_on_a_shifted_sample_naming_the_columns(champion: str, local_stack: str) -> None:
+    run = run_pipeline("monitoring", monitoring(SHIFTED, "policy=warn"), no_cache=True)
+    decision = output(run, "decide_drift", "drift_decision")
+    assert decision["status"] == "drift" and decision["breached"] is True
+    assert {"tenure_months", "monthly_charges", "support_calls"} <= set(decision["drifted_columns"])
+    assert "region" not in decision["drifted_columns"]
+    scores = {c["column"]: c for c in decision["columns"]}
+    assert scores["monthly_charges"]["score"] >= scores["monthly_charges"]["threshold"]
+    assert output(run, "act_on_drift", "monitoring_action")["action"] == "warned"
+
+    html = output(run, "drift_report", "drift_report")
+    assert "<html" in html.lower()
+    assert output(run, "drift_report", "drift_report_json")["metrics"]
+    assert "<html" in output(run, "drift_report", "data_summary").lower()
+    mlflow_client = mlflow.MlflowClient(tracking_uri=local_stack)
+    experiment = mlflow_client.get_experiment_by_name("monitoring_pipeline")
+    (mlflow_run,) = mlflow_client.search_runs([experiment.experiment_id], f"tags.mlflow.runName = '{run.name}'")
+    logged = {a.path for a in mlflow_client.list_artifacts(mlflow_run.info.run_id, "monitoring")}
+    assert logged == {
+        f"monitoring/{n}" for n in ("drift_report.html", "drift_report.json", "data_summary.html", "data_summary.json")
+    }
+    assert mlflow_run.data.metrics["drift_share"] == decision["drift_share"]
+
+    with pytest.raises(DriftBreachError):
+        run_pipeline("monitoring", monitoring(SHIFTED, "policy=fail"), no_cache=True)
+
+
+def test_a_tiny_prediction_log_window_is_not_enough_data(champion: str, tmp_path: Path) -> None:
+    log = tmp_path / "predictions.jsonl"
+    rows = generate_churn(30, seed=5, drift=1.0).drop(columns=["churned"])
+    PredictionLogWriter(log).append(
+        {"ts": "2026-11-23T21:00:00+00:00", "model": MODEL, "version": champion, "features": r, "prediction": "no"}
+        for r in json.loads(rows.to_json(orient="records"))
+    )
+    config = monitoring(f"current={{kind: prediction_log, path: {log}, last: 1000}}", "policy=fail")
+    run = run_pipeline("monitoring", config, no_cache=True)
+    decision = output(run, "decide_drift", "drift_decision")
+    assert decision["status"] == "not_enough_data" and decision["breached"] is False
+    assert decision["current_rows"] == 30 and decision["drift_share"] is None
+    assert output(run, "act_on_drift", "monitoring_action")["action"] == "none"
+
+
+def test_breach_starts_retraining_and_a_worse_model_does_not_replace_the_champion(
+    champion: str, local_stack: str
+) -> None:
+    config = monitoring(SHIFTED, "policy=retrain", f"retrain.overrides={json.dumps(WORSE)}")
+    run = run_pipeline("monitoring", config, no_cache=True)
+    action = output(run, "act_on_drift", "monitoring_action")
+    assert action["action"] == "retrained" and action["promoted"] is False
+    training = Client().get_pipeline_run(action["training_run_id"])
+    assert training.status == "completed"
+    decision = training.steps["gate_model"].outputs["gate_decision"][0].load()
+    assert decision["champion_version"] == champion and decision["challenger_version"] == action["challenger_version"]
+    assert decision["challenger"]["roc_auc"] < decision["champion"]["roc_auc"]
+    assert champion_version(local_stack) == champion
