@@ -351,3 +351,38 @@ class MonitoringParams(Strict):
 
 class MonitoringConfig(RunConfig):
     parameters: MonitoringParams
+
+
+# --- batch inference -----------------------------------------------------------------------------------------
+
+
+class BatchInput(Strict):
+    path: str = Field(description="csv or parquet file of records, relative to the project root")
+
+    @field_validator("path")
+    @classmethod
+    def _known_format(cls, path: str) -> str:
+        if not path.endswith((".csv", ".parquet")):
+            raise ValueError(f"'{path}': batch input must be a .csv or .parquet file")
+        return path
+
+
+class BatchOutput(Strict):
+    path: str = Field(description="predictions file (.csv or .parquet); invalid rows go beside it as <stem>.invalid")
+
+    @field_validator("path")
+    @classmethod
+    def _known_format(cls, path: str) -> str:
+        if not path.endswith((".csv", ".parquet")):
+            raise ValueError(f"'{path}': predictions must be written as a .csv or .parquet file")
+        return path
+
+
+class BatchInferenceParams(Strict):
+    input: BatchInput
+    output: BatchOutput
+    max_invalid_share: float = Field(ge=0.0, le=1.0, description="fail the run when more rows than this are invalid")
+
+
+class BatchInferenceConfig(RunConfig):
+    parameters: BatchInferenceParams
