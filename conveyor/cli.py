@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conveyor.config import DeploymentConfig, RunConfig, TrainingConfig, load_run_config
+from conveyor.config import (
+    BatchInferenceConfig,
+    DeploymentConfig,
+    MonitoringConfig,
+    RunConfig,
+    TrainingConfig,
+    load_run_config,
+)
 from conveyor.env import DEFAULT_STACK_FILE, configure_environment
 from conveyor.errors import ConveyorError
 from conveyor.paths import project_root
@@ -45,6 +52,9 @@ PIPELINES: dict[str, PipelineEntry] = {
     "training": PipelineEntry("configs/training.yaml", TrainingConfig, "pipelines.training:training_pipeline"),
     "monitoring": PipelineEntry(
         "configs/monitoring.yaml", MonitoringConfig, "pipelines.monitoring:monitoring_pipeline"
+    ),
+    "batch_inference": PipelineEntry(
+        "configs/batch_inference.yaml", BatchInferenceConfig, "pipelines.batch_inference:batch_inference_pipeline"
     ),
     "deployment": PipelineEntry(
         "configs/deployment.yaml", DeploymentConfig, "pipelines.deployment:deployment_pipeline"

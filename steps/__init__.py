@@ -2,6 +2,7 @@
 
 from steps.data import load_data, split_data, validate_data
 from steps.deployment import build_bento, check_parity, deploy_service, import_model, resolve_champion
+from steps.inference import load_batch, predict_batch, validate_batch
 from steps.monitoring import act_on_drift, decide_drift, drift_report, load_current, load_reference
 from steps.registry import gate_model, model_card, promote_model, register_model
 from steps.training import evaluate_model, select_best, train_candidates
@@ -13,6 +14,9 @@ __all__ = [
     "import_model",
     "resolve_champion",
     "act_on_drift",
+    "load_batch",
+    "predict_batch",
+    "validate_batch",
     "decide_drift",
     "drift_report",
     "load_current",

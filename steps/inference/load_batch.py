@@ -1,0 +1,31 @@
+"""Resolve the champion and read the batch of records it will score."""
+
+import logging
+from typing import Annotated, Any
+
+import pandas as pd
+from zenml import step
+
+from conveyor.config import BatchInput
+from conveyor.constants import BATCH_INPUT, REFERENCE_INFO
+from conveyor.data.sources import resolve_path
+from conveyor.errors import DataSourceError
+from conveyor.inference import champion_with_schema
+from conveyor.records import read_table
+from conveyor.registry import stack_tracking_uri
+
+logger = logging.getLogger(__name__)
+
+
+@step(enable_cache=False)
+def load_batch(
+    source: BatchInput, model_name: str
+) -> tuple[Annotated[pd.DataFrame, BATCH_INPUT], Annotated[dict[str, Any], REFERENCE_INFO]]:
+    """The exact champion version (never "latest") and the records, typed by its feature schema."""
+    champion, schema = champion_with_schema(stack_tracking_uri(), model_name)
+    path = resolve_path(source.path)
+    if not path.exists():
+        raise DataSourceError(f"batch input {path} does not exist: check `input.path` in the run config")
+    frame = read_table(path, schema)
+    logger.info("Read %d records from %s for %s version %s", len(frame), path, model_name, champion.version)
+    return frame, {"model": model_name, "version": champion.version, "feature_schema": schema}

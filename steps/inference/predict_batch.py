@@ -1,0 +1,48 @@
+"""Score the valid rows with the champion and write the predictions file (and the invalid rows beside it)."""
+
+import logging
+from typing import Annotated, Any
+
+import pandas as pd
+from zenml import log_metadata, step
+
+from conveyor.config import BatchOutput
+from conveyor.constants import PREDICTIONS
+from conveyor.data.sources import resolve_path
+from conveyor.inference import invalid_path, predict_frame, write_table
+from conveyor.registry import load_version, stack_tracking_uri
+
+logger = logging.getLogger(__name__)
+
+
+@step(enable_cache=False)
+def predict_batch(
+    valid_rows: pd.DataFrame, invalid_rows: pd.DataFrame, reference_info: dict[str, Any], output: BatchOutput
+) -> Annotated[pd.DataFrame, PREDICTIONS]:
+    """The model is the exact champion version resolved when the batch was read."""
+    model = load_version(stack_tracking_uri(), reference_info["model"], reference_info["version"])
+    predictions = predict_frame(model, valid_rows, reference_info["feature_schema"], reference_info["version"])
+    path = resolve_path(output.path)
+    write_table(predictions, path)
+    rejected = invalid_path(path)
+    if len(invalid_rows):
+        write_table(invalid_rows, rejected)
+    elif rejected.exists():
+        rejected.unlink()  # a stale file from an earlier batch would be mistaken for this one's
+    log_metadata(
+        metadata={
+            "path": str(path),
+            "rows": len(predictions),
+            "invalid_rows": len(invalid_rows),
+            "model_version": reference_info["version"],
+        },
+        artifact_name=PREDICTIONS,
+        infer_artifact=True,
+    )
+    logger.info(
+        "Wrote %d predictions to %s%s",
+        len(predictions),
+        path,
+        f"; {len(invalid_rows)} invalid rows to {rejected}" if len(invalid_rows) else "",
+    )
+    return predictions
