@@ -87,6 +87,14 @@ def split_frame(frame: pd.DataFrame, schema: dict[str, Any]) -> tuple[pd.DataFra
     The invalid rows also get ``problems``: every problem of that row, joined by "; ".
     """
     positions = pd.Series(range(len(frame)), index=frame.index)
+    frame = frame.copy()
+    text_numeric = [
+        f["name"]
+        for f in schema["features"]
+        if f["kind"] == "numeric" and f["name"] in frame.columns and frame[f["name"]].dtype == object
+    ]
+    for name in text_numeric:  # text from a file: numbers written as text are numbers
+        frame[name] = frame[name].map(_parse_number).astype(object)
     per_row: list[pd.Series] = []
     for feature in schema["features"]:
         name = feature["name"]
@@ -101,7 +109,11 @@ def split_frame(frame: pd.DataFrame, schema: dict[str, Any]) -> tuple[pd.DataFra
         joined = pd.Series("", index=frame.index)
     bad = joined.astype(str) != ""
     valid = frame[~bad].assign(**{ROW: positions[~bad]})
+    valid = valid.astype({name: "float64" for name in text_numeric})
     invalid = frame[bad].assign(**{ROW: positions[bad], PROBLEMS: joined[bad]})
+    for name in text_numeric:  # one type per column, so the report can be stored as Parquet
+        invalid[name] = invalid[name].map(lambda v: v if _is_null(v) else str(v)).astype(object)
+    invalid = invalid[[ROW, PROBLEMS, *(c for c in invalid.columns if c not in (ROW, PROBLEMS))]]
     return valid.reset_index(drop=True), invalid.reset_index(drop=True)
 
 
@@ -130,15 +142,10 @@ def _parse_number(value: Any) -> Any:
 def read_table(path: Path, schema: dict[str, Any]) -> pd.DataFrame:
     """A CSV or Parquet file of records, typed by the schema where the format carries no types.
 
-    CSV cells are text: categorical features are read as strings, and numeric features are parsed as
-    numbers cell by cell, so one bad cell is reported on its own row instead of turning a column to text.
+    Categorical features are read as strings. A numeric column with one bad cell comes back as text;
+    ``split_frame`` parses it cell by cell, so that cell is reported on its own row.
     """
     if path.suffix == ".parquet":
         return pd.read_parquet(path)
     categorical = {f["name"]: str for f in schema["features"] if f["kind"] == "categorical"}
-    frame = pd.read_csv(path, dtype=categorical)
-    for feature in schema["features"]:
-        name = feature["name"]
-        if feature["kind"] == "numeric" and name in frame.columns and frame[name].dtype == object:
-            frame[name] = frame[name].map(_parse_number).astype(object)
-    return frame
+    return pd.read_csv(path, dtype=categorical)
