@@ -1,0 +1,117 @@
+"""``run.py --pipeline all``: the loop users can watch, from training to drift-triggered retraining.
+
+training -> deployment (the service runs) -> a burst of traffic from a shifted distribution (the churn
+generator's ``drift``) -> the service logs it -> monitoring reads the log, finds the drift and retrains
+(with newly labelled rows from the shifted distribution appended) -> the training gate decides -> when a
+new champion was promoted, deployment again. Each stage is its own ZenML run with its own run config;
+this module only sequences them, with the model name of the demo config applied to every stage.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from conveyor.config import (
+    DemoConfig,
+    DeploymentConfig,
+    MonitoringConfig,
+    RunConfig,
+    Stage,
+    Traffic,
+    TrainingConfig,
+    load_run_config,
+)
+from conveyor.constants import DEPLOYMENT, MONITORING_ACTION
+from conveyor.data import generate_churn
+from conveyor.data.sources import resolve_path
+from conveyor.errors import DeploymentError
+from conveyor.paths import state_dir
+
+logger = logging.getLogger(__name__)
+
+
+def _stage(stage: Stage, schema: type[RunConfig], model_name: str, *extra: str) -> Any:
+    return load_run_config(resolve_path(stage.config), schema, [*stage.overrides, f"model.name={model_name}", *extra])
+
+
+def _output(run: Any, step: str, name: str) -> Any:
+    from zenml.client import Client
+
+    return Client().get_pipeline_run(run.id).steps[step].outputs[name][0].load()
+
+
+def _log_count(path: Path) -> int:
+    from conveyor.prediction_log import iter_records
+
+    return sum(1 for _ in iter_records(path))
+
+
+def send_traffic(url: str, traffic: Traffic, features: list[str], log: Path) -> int:
+    """POST ``traffic.rows`` shifted records to ``/predict_batch``; wait until the service has logged them."""
+    import httpx
+
+    frame = generate_churn(traffic.rows, seed=traffic.seed, drift=traffic.drift)[features]
+    records = json.loads(frame.to_json(orient="records"))  # NaN becomes null
+    before = _log_count(log)
+    with httpx.Client(base_url=url, timeout=60) as client:
+        for start in range(0, len(records), traffic.batch_size):
+            response = client.post("/predict_batch", json=records[start : start + traffic.batch_size])
+            if response.status_code != 200:
+                raise DeploymentError(f"{url}/predict_batch answered {response.status_code}: {response.text[:300]}")
+    deadline = time.monotonic() + traffic.timeout
+    while _log_count(log) < before + len(records):
+        if time.monotonic() > deadline:
+            raise DeploymentError(
+                f"the service at {url} logged {_log_count(log) - before} of {len(records)} records to {log} "
+                f"within {traffic.timeout}s: check its prediction log settings in configs/deployment.yaml"
+            )
+        time.sleep(0.5)
+    return len(records)
+
+
+def run_all(config: DemoConfig, no_cache: bool) -> dict[str, Any]:
+    """Run the whole loop; return what each stage did."""
+    from conveyor.cli import run_pipeline
+    from conveyor.monitoring_data import prediction_log_path
+
+    params, name = config.parameters, config.model.name
+    summary: dict[str, Any] = {}
+
+    training = run_pipeline("training", _stage(params.training, TrainingConfig, name), no_cache)
+    summary["training"] = _output(training, "promote_model", "promotion")
+    logger.info("Demo 1/4 training: %s", summary["training"])
+
+    deployment_config = _stage(params.deployment, DeploymentConfig, name)
+    deployment = _output(run_pipeline("deployment", deployment_config, no_cache), "deploy_service", DEPLOYMENT)
+    summary["deployment"] = deployment
+    logger.info("Demo 2/4 deployment: %s version %s at %s", name, deployment["version"], deployment["url"])
+
+    configured_log = deployment_config.parameters.service.prediction_log.path
+    log = prediction_log_path(configured_log)
+    features = _stage(params.training, TrainingConfig, name).parameters.features.all
+    sent = send_traffic(deployment["url"], params.traffic, features, log)
+    summary["traffic"] = {"records": sent, "drift": params.traffic.drift, "log": str(log)}
+    logger.info("Demo 3/4 traffic: %d records with drift %s logged to %s", sent, params.traffic.drift, log)
+
+    extra = [f"current={{kind: prediction_log, path: {log}, last: {sent}}}"]
+    if params.labelled is not None:
+        labelled = generate_churn(params.labelled.rows, seed=params.labelled.seed, drift=params.labelled.drift)
+        path = state_dir() / "demo" / "labelled.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        labelled.to_csv(path, index=False)
+        extra.append(f"retrain.labelled={path}")
+    monitoring = run_pipeline("monitoring", _stage(params.monitoring, MonitoringConfig, name, *extra), no_cache)
+    summary["monitoring"] = _output(monitoring, "decide_drift", "drift_decision")
+    summary["action"] = _output(monitoring, "act_on_drift", MONITORING_ACTION)
+    logger.info("Demo 4/4 monitoring: %s; action: %s", summary["monitoring"]["status"], summary["action"])
+
+    if params.redeploy and summary["action"].get("promoted"):
+        redeployed = run_pipeline("deployment", deployment_config, no_cache)
+        summary["redeployment"] = _output(redeployed, "deploy_service", DEPLOYMENT)
+        new = summary["redeployment"]
+        logger.info("Demo: the new champion, version %s, serves at %s", new["version"], new["url"])
+    return summary
