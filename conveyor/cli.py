@@ -14,6 +14,7 @@ from typing import Any
 
 from conveyor.config import (
     BatchInferenceConfig,
+    DemoConfig,
     DeploymentConfig,
     MonitoringConfig,
     RunConfig,
@@ -56,6 +57,7 @@ PIPELINES: dict[str, PipelineEntry] = {
     "batch_inference": PipelineEntry(
         "configs/batch_inference.yaml", BatchInferenceConfig, "pipelines.batch_inference:batch_inference_pipeline"
     ),
+    "all": PipelineEntry("configs/all.yaml", DemoConfig, "conveyor.demo:run_all"),  # a sequence of the others
     "deployment": PipelineEntry(
         "configs/deployment.yaml", DeploymentConfig, "pipelines.deployment:deployment_pipeline"
     ),
@@ -106,6 +108,8 @@ def run_pipeline(name: str, config: RunConfig, no_cache: bool) -> Any:
     entry = PIPELINES[name]
     module, _, function = entry.target.partition(":")
     pipeline = getattr(importlib.import_module(module), function)
+    if not hasattr(pipeline, "with_options"):  # not a ZenML pipeline but a sequence of them (`all`)
+        return pipeline(config, no_cache)
     ensure_experiment(stack_tracking_uri(), pipeline.name)
     from zenml.enums import ExecutionMode
 
