@@ -25,7 +25,7 @@ from conveyor.env import configure_environment
 from conveyor.prediction_log import PredictionLogWriter
 from conveyor.prediction_queue import AsyncPredictionLog
 from conveyor.request_schema import record_model, to_frame
-from conveyor.serving import model_tag, prediction_log_path, service_settings
+from conveyor.serving import model_tag, prediction_log_path, service_metrics, service_settings
 
 configure_environment()
 logger = logging.getLogger("conveyor.service")
@@ -39,19 +39,7 @@ FEATURE_SCHEMA: dict[str, Any] = _STORED.custom_objects["feature_schema"]
 Record = record_model(FEATURE_SCHEMA)
 Batch = Annotated[list[Record], Field(min_length=1, max_length=SETTINGS.max_batch_rows)]  # type: ignore[valid-type]
 
-LOG_DROPPED = bentoml.metrics.Counter(
-    name="conveyor_prediction_log_dropped_records",
-    documentation="Predicted records not logged because the log queue was full",
-)
-LOG_ERRORS = bentoml.metrics.Counter(
-    name="conveyor_prediction_log_failed_records",
-    documentation="Predicted records not logged because the write failed (disk full or unwritable)",
-)
-PREDICTED = bentoml.metrics.Counter(
-    name="conveyor_predicted_records",
-    documentation="Records predicted, by endpoint",
-    labelnames=["endpoint"],
-)
+METRICS = service_metrics()
 
 
 class Prediction(BaseModel):
@@ -138,8 +126,8 @@ class Conveyor:
         self.log = AsyncPredictionLog(
             PredictionLogWriter(prediction_log_path(SETTINGS), log.max_bytes, log.backups),
             capacity=log.queue_size,
-            on_drop=LOG_DROPPED.inc,
-            on_error=LOG_ERRORS.inc,
+            on_drop=METRICS.log_dropped.inc,
+            on_error=METRICS.log_failed.inc,
         )
         logger.info("Serving %s version %s (BentoML model %s)", self.name, self.version, MODEL_TAG)
 
@@ -167,7 +155,7 @@ class Conveyor:
              "prediction": p.label, "probabilities": p.probabilities}
             for features, p in zip(frame.replace({np.nan: None}).to_dict("records"), out, strict=True)
         ])
-        PREDICTED.labels(endpoint=endpoint).inc(len(out))
+        METRICS.predicted.labels(endpoint=endpoint).inc(len(out))
         return out
 
     @bentoml.api(route="/predict")

@@ -9,9 +9,11 @@ champion: the MLflow alias is resolved to an exact version, imported into BentoM
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 from conveyor.config import DeploymentConfig, ServiceSettings, load_run_config
 from conveyor.paths import project_root
@@ -48,3 +50,25 @@ def model_tag(baked: str | None) -> str:
 def prediction_log_path(settings: ServiceSettings) -> Path:
     configured = settings.prediction_log.path
     return Path(configured) if configured else default_path()
+
+
+@functools.cache
+def service_metrics() -> SimpleNamespace:
+    """The service's Prometheus counters, created once per process (service.py may be imported again)."""
+    import bentoml
+
+    return SimpleNamespace(
+        log_dropped=bentoml.metrics.Counter(
+            name="conveyor_prediction_log_dropped_records",
+            documentation="Predicted records not logged because the log queue was full",
+        ),
+        log_failed=bentoml.metrics.Counter(
+            name="conveyor_prediction_log_failed_records",
+            documentation="Predicted records not logged because the write failed (disk full or unwritable)",
+        ),
+        predicted=bentoml.metrics.Counter(
+            name="conveyor_predicted_records",
+            documentation="Records predicted, by endpoint",
+            labelnames=["endpoint"],
+        ),
+    )

@@ -6,13 +6,12 @@ from typing import Annotated
 
 from zenml import step
 
+from conveyor.bento_build import BENTOFILE, build
 from conveyor.config import ServiceSettings
 from conveyor.constants import BENTO_TAG
 from conveyor.paths import project_root
 
 logger = logging.getLogger(__name__)
-
-BENTOFILE = "bentofile.yaml"
 
 
 def _digest(bento_model_tag: str, settings_json: str) -> str:
@@ -38,12 +37,6 @@ def build_bento(bento_model_tag: str, settings: ServiceSettings) -> Annotated[st
         return str(bento.tag)
     except NotFound:
         pass
-    bento = bentoml.bentos.build_bentofile(
-        str(project_root() / BENTOFILE),
-        version=version,
-        build_ctx=str(project_root()),
-        args={"model_tag": bento_model_tag, "settings": settings_json},
-        reload=True,  # a second build in one process must re-read the model tag
-    )
-    logger.info("Built Bento %s serving %s", bento.tag, bento_model_tag)
-    return str(bento.tag)
+    tag = build(bento_model_tag, version, settings_json)
+    logger.info("Built Bento %s serving %s", tag, bento_model_tag)
+    return tag

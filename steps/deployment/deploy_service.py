@@ -1,6 +1,8 @@
 """Serve the Bento through ZenML's BentoML model deployer: replace another version, reuse the same one."""
 
 import logging
+import socket
+import time
 from typing import Annotated, Any, cast
 
 from zenml import get_step_context, step
@@ -20,6 +22,21 @@ def _zenml_model_version(champion: dict[str, Any]) -> str | None:
     tag = champion.get("zenml_model_version") or ""
     number = tag.partition(":")[2].partition(" ")[0]
     return number or None
+
+
+def _wait_port_free(host: str, port: int, timeout: int) -> None:
+    """Wait until nothing listens on host:port (a replaced server may take a moment to exit)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with socket.socket() as probe:
+            if probe.connect_ex((host, port)) != 0:
+                return
+        if time.monotonic() > deadline:
+            raise DeploymentError(
+                f"{host}:{port} is still in use after {timeout}s by a process this pipeline does not manage: "
+                "stop it, or deploy on another port (--set service.port=...)"
+            )
+        time.sleep(0.5)
 
 
 @step(enable_cache=False)
@@ -53,7 +70,9 @@ def deploy_service(
     )
 
     reused = None
-    for existing in deployer.find_model_server(model_name=champion["name"], service_type=service_type):
+    # Filter by model name here: ZenML's model_name filter means "linked to the model's latest version".
+    mine = [s for s in deployer.find_model_server(service_type=service_type) if s.config.model_name == champion["name"]]
+    for existing in mine:
         same = existing.config.bento_tag == bento_tag and (existing.config.host, existing.config.port) == (
             settings.host,
             settings.port,
@@ -70,7 +89,11 @@ def deploy_service(
             reused = deployer.find_model_server(service_uuid=reused.uuid)[0]
         service, outcome = reused, "reused"
     else:
-        service = deployer.deploy_model(config=config, service_type=service_type, timeout=timeout)
+        _wait_port_free(settings.host, settings.port, timeout)
+        # continuous mode: ZenML's exact-config lookup can return a service for another Bento
+        service = deployer.deploy_model(
+            config=config, service_type=service_type, timeout=timeout, continuous_deployment_mode=True
+        )
         outcome = "deployed"
     if not service.is_running:
         raise DeploymentError(

@@ -43,6 +43,8 @@ def service(state_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     os.environ["CONVEYOR_MODEL_TAG"] = TAG
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path_factory.mktemp("prometheus"))
     module = importlib.import_module("service")
+    if module.MODEL_TAG != TAG:  # imported earlier in this session (a Bento build) for another model
+        module = importlib.reload(module)
     module.PIPELINE = pipeline  # for comparisons below
     yield module
     for key, value in saved.items():

@@ -1,0 +1,48 @@
+"""Build the Bento in a child process: ``python -m conveyor.bento_build TAG VERSION SETTINGS_JSON``.
+
+Building imports service.py, which fixes the model tag and registers Prometheus metrics for the
+whole process; a child process keeps that away from the pipeline (and from a second build in it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+from conveyor.errors import DeploymentError
+from conveyor.paths import project_root
+
+BENTOFILE = "bentofile.yaml"
+
+
+def build(bento_model_tag: str, version: str, settings_json: str) -> str:
+    """Build ``conveyor:<version>`` from bentofile.yaml with the model tag and settings as Bento arguments."""
+    result = subprocess.run(
+        [sys.executable, "-m", "conveyor.bento_build", bento_model_tag, version, settings_json],
+        cwd=project_root(), capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        raise DeploymentError(f"building the Bento for {bento_model_tag} failed:\n{result.stderr[-3000:]}")
+    return result.stdout.strip().splitlines()[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("model_tag")
+    parser.add_argument("version")
+    parser.add_argument("settings")
+    args = parser.parse_args()
+    import bentoml
+
+    bento = bentoml.bentos.build_bentofile(
+        str(project_root() / BENTOFILE),
+        version=args.version,
+        build_ctx=str(project_root()),
+        args={"model_tag": args.model_tag, "settings": args.settings},
+    )
+    sys.stdout.write(f"{bento.tag}\n")
+
+
+if __name__ == "__main__":
+    main()

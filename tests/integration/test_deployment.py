@@ -1,0 +1,113 @@
+"""The deployment pipeline for real: ZenML's BentoML deployer serving over HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pandas as pd
+import pytest
+from zenml.client import Client
+
+from conveyor.cli import run_pipeline
+from conveyor.config import DeploymentConfig, load_run_config
+from conveyor.errors import NoChampionError
+from conveyor.paths import project_root
+from conveyor.prediction_log import default_path, read_features
+from conveyor.registry import load_version, set_champion
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def output(run: Any, step: str, name: str) -> Any:
+    return Client().get_pipeline_run(run.id).steps[step].outputs[name][0].load()
+
+
+def services(model_name: str) -> list[Any]:
+    from zenml.integrations.bentoml.model_deployers import BentoMLModelDeployer
+
+    return list(BentoMLModelDeployer.get_active_model_deployer().find_model_server(model_name=model_name))
+
+
+@pytest.fixture
+def deployed_model(training_config: Any) -> Iterator[Any]:
+    """A tiny training config; every service deployed for its model is stopped and deleted afterwards."""
+    config = training_config()
+    yield config
+    from zenml.integrations.bentoml.model_deployers import BentoMLModelDeployer
+
+    deployer = BentoMLModelDeployer.get_active_model_deployer()
+    for service in services(config.model.name):
+        deployer.delete_model_server(service.uuid, timeout=60, force=True)
+
+
+def deployment_config(model_name: str, port: int) -> DeploymentConfig:
+    return load_run_config(
+        project_root() / "configs/deployment.yaml",
+        DeploymentConfig,
+        [f"model.name={model_name}", f"service.port={port}", "parity_rows=16"],
+    )
+
+
+def test_no_champion_fails_with_what_to_run(local_stack: str) -> None:
+    config = deployment_config("t-never-trained", free_port())
+    with pytest.raises(NoChampionError, match="run the training pipeline first"):
+        run_pipeline("deployment", config, no_cache=True)
+
+
+def test_deploy_serve_log_replace_and_reuse(local_stack: str, deployed_model: Any) -> None:
+    training = deployed_model
+    name = training.model.name
+    run_pipeline("training", training, no_cache=True)
+    port = free_port()
+    config = deployment_config(name, port)
+
+    first = run_pipeline("deployment", config, no_cache=True)
+    deployment = output(first, "deploy_service", "deployment")
+    parity = output(first, "check_parity", "parity_report")
+    assert deployment["outcome"] == "deployed"
+    assert deployment["url"] == f"http://127.0.0.1:{port}"
+    assert output(first, "import_model", "bento_model_tag") == f"{name}:v1"
+    assert parity["problems"] == [] and parity["records"] == 16
+    assert [s.is_running for s in services(name)] == [True]
+
+    # The served predictions equal the registered version's, over real HTTP.
+    record = {"tenure_months": 3.0, "monthly_charges": 99.5, "support_calls": 6.0, "age": 30.0,
+              "contract": "month-to-month", "payment_method": "electronic-check", "region": "west"}
+    answer = httpx.post(f"{deployment['url']}/predict", json=record, timeout=30).json()
+    model = load_version(local_stack, name, "1")
+    expected = model.predict_proba(pd.DataFrame([record]))[0]
+    assert answer["model_version"] == "1"
+    assert answer["probabilities"] == pytest.approx(dict(zip(model.classes_, expected, strict=True)), abs=1e-12)
+    assert httpx.post(f"{deployment['url']}/predict", json={**record, "region": "mars"}, timeout=30).status_code == 400
+
+    # The daemon writes the prediction log that the monitoring pipeline reads.
+    deadline = time.monotonic() + 30
+    while read_features(default_path(), version="1").empty and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not read_features(default_path(), version="1").empty
+
+    # Deploying the same champion again reuses the running service.
+    again = output(run_pipeline("deployment", config, no_cache=True), "deploy_service", "deployment")
+    assert again["outcome"] == "reused"
+    assert again["service_uuid"] == deployment["service_uuid"]
+
+    # A new champion replaces it: one service, new version, same address.
+    run_pipeline("training", training, no_cache=True)
+    assert set_champion(local_stack, name, "2", expected_previous="1")
+    replaced = output(run_pipeline("deployment", config, no_cache=True), "deploy_service", "deployment")
+    assert replaced["outcome"] == "deployed"
+    assert replaced["service_uuid"] != deployment["service_uuid"]
+    assert [str(s.uuid) for s in services(name)] == [replaced["service_uuid"]]
+    info = httpx.post(f"{replaced['url']}/model_info", json={}, timeout=30).json()
+    assert info["version"] == "2"
+    assert info["bento_model_tag"] == f"{name}:v2"
