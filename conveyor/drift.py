@@ -107,6 +107,7 @@ class DriftSpec:
     per_column: dict[str, float] = field(default_factory=dict)
     max_rows: int | None = None
     seed: int = 0
+    drift_share: float = 0.5  # only shown in Evidently's report header; the decision uses the YAML threshold
 
 
 def is_drift(method: str, score: float, threshold: float) -> bool:
@@ -166,6 +167,7 @@ def run_drift(
         [
             DataDriftPreset(
                 columns=columns,
+                drift_share=spec.drift_share,
                 num_method=spec.num_method,
                 cat_method=spec.cat_method,
                 threshold=spec.threshold,

@@ -46,7 +46,15 @@ def drift_report(
         mlflow.log_metrics({"current_rows": len(current_set)})
         logger.warning("Not enough current data for a drift report: %d row(s), need %d", len(current_set), needed)
         return result.to_dict(), empty, {}, empty, {}
-    spec = DriftSpec(drift.num_method, drift.cat_method, drift.threshold, dict(drift.per_column), drift.max_rows, seed)
+    spec = DriftSpec(
+        drift.num_method,
+        drift.cat_method,
+        drift.threshold,
+        dict(drift.per_column),
+        drift.max_rows,
+        seed,
+        drift_share=thresholds.drift_share,
+    )
     reports = run_drift(reference_set, current_set, numeric, categorical, spec)
     result = reports.result
     mlflow.log_metrics(
