@@ -156,3 +156,23 @@ def test_retraining_appends_newly_labelled_rows(tmp_path: Path) -> None:
     assert plain.parameters.data.kind == "churn" and plain.model.name == "monitored-model"
     with pytest.raises(DataSourceError, match="does not exist"):
         retraining_config(Retraining(config="configs/training.yaml", labelled=str(tmp_path / "nope.csv")), "m", "r")
+
+
+@pytest.mark.parametrize("name", ["monitoring", "batch_inference", "all"])
+def test_shipped_configs_are_valid_and_registered(name: str) -> None:
+    from conveyor.cli import PIPELINES
+    from conveyor.config import load_run_config
+    from conveyor.paths import project_root
+
+    entry = PIPELINES[name]
+    config = load_run_config(project_root() / entry.config, entry.schema)
+    assert config.model.name == "conveyor-churn"
+
+
+def test_an_unknown_monitoring_key_names_the_file_and_key() -> None:
+    from conveyor.config import MonitoringConfig, load_run_config
+    from conveyor.errors import ConfigError
+    from conveyor.paths import project_root
+
+    with pytest.raises(ConfigError, match=r"thresholds\.drift_shares: unknown key \(did you mean 'drift_share'\?\)"):
+        load_run_config(project_root() / "configs/monitoring.yaml", MonitoringConfig, ["thresholds.drift_shares=0.2"])
