@@ -79,3 +79,31 @@ def test_model_input_types_columns_like_training() -> None:
     x = model_input(pd.DataFrame([GOOD]), SCHEMA)
     assert list(x.columns) == ["tenure", "age", "contract"]
     assert x["age"].dtype == "float64" and np.isnan(x.loc[0, "age"])
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        GOOD,
+        {"tenure": 3, "contract": "b"},
+        {**GOOD, "tenure": None},
+        {**GOOD, "tenure": "3.5"},
+        {**GOOD, "tenure": True},
+        {**GOOD, "contract": "c"},
+        {**GOOD, "contract": 1},
+        {**GOOD, "extra": 1},
+        {"age": 3.0, "contract": "a"},
+    ],
+)
+def test_the_service_request_model_agrees(record: dict) -> None:
+    """The service validates requests with a pydantic model built from the same schema; both must agree."""
+    from pydantic import ValidationError
+
+    from conveyor.request_schema import record_model
+
+    try:
+        record_model(SCHEMA).model_validate(record)
+        service_accepts = True
+    except ValidationError:
+        service_accepts = False
+    assert service_accepts == (check_record(record, SCHEMA) == [])
