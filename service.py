@@ -109,6 +109,7 @@ class RequestSizeLimit:
     workers=SETTINGS.workers,
     http={"host": SETTINGS.host, "port": SETTINGS.port},
     traffic={"timeout": 30},
+    logging={"access": {"enabled": SETTINGS.access_log}},
 )
 class Conveyor:
     """The champion model, loaded once per worker."""
@@ -141,7 +142,7 @@ class Conveyor:
     def _predict(self, records: list[Any], endpoint: str) -> list[Prediction]:
         if not records:
             return []
-        frame = to_frame(records, FEATURE_SCHEMA)
+        frame, rows = to_frame(records, FEATURE_SCHEMA)
         probabilities = self.model.predict_proba(frame)
         labels = np.asarray(self.classes)[probabilities.argmax(axis=1)]
         out = [
@@ -153,7 +154,7 @@ class Conveyor:
         self.log.submit([
             {"ts": now, "model": self.name, "version": self.version, "features": features,
              "prediction": p.label, "probabilities": p.probabilities}
-            for features, p in zip(frame.replace({np.nan: None}).to_dict("records"), out, strict=True)
+            for features, p in zip(rows, out, strict=True)
         ])
         METRICS.predicted.labels(endpoint=endpoint).inc(len(out))
         return out

@@ -102,17 +102,20 @@ async def load(url: str, body: bytes, concurrency: int, seconds: float) -> tuple
 
     latencies: list[float] = []
     errors = 0
+    failure = ""
     headers = {"content-type": "application/json"}
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
 
         async def client(until: float, record: bool) -> None:
-            nonlocal errors
+            nonlocal errors, failure
             while time.perf_counter() < until:
                 started = time.perf_counter()
                 async with session.post(url, data=body, headers=headers) as response:
-                    await response.read()
+                    text = await response.read()
                     ok = response.status == 200
+                    if not ok:
+                        failure = f"{response.status} {text[:300]!r}"
                 if record:
                     latencies.append(time.perf_counter() - started)
                     errors += not ok
@@ -122,7 +125,7 @@ async def load(url: str, body: bytes, concurrency: int, seconds: float) -> tuple
         until = time.perf_counter() + seconds
         await asyncio.gather(*(client(until, True) for _ in range(concurrency)))
     if errors:
-        raise SystemExit(f"{errors} failed requests to {url}")
+        raise SystemExit(f"{errors} failed requests to {url}; the last: {failure}")
     return len(latencies), latencies
 
 

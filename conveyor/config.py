@@ -261,6 +261,7 @@ class ServiceSettings(Strict):
     workers: int = Field(gt=0)
     max_request_bytes: int = Field(gt=0, description="larger request bodies get 413")
     max_batch_rows: int = Field(gt=0, description="most records in one /predict_batch request")
+    access_log: bool = Field(description="BentoML's per-request access log (costs throughput; /metrics counts anyway)")
     batching: Batching
     prediction_log: PredictionLogSettings
 

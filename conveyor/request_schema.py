@@ -50,17 +50,18 @@ def record_model(schema: dict[str, Any], name: str = "Record") -> type[BaseModel
     return create_model(name, __config__=config, **fields)
 
 
-def to_frame(records: list[BaseModel], schema: dict[str, Any]) -> pd.DataFrame:
-    """The records as the DataFrame the sklearn Pipeline was trained on (missing values as NaN)."""
-    names = [f["name"] for f in schema["features"]]
-    frame = pd.DataFrame([r.model_dump(by_alias=True) for r in records], columns=names)
+def to_frame(records: list[BaseModel], schema: dict[str, Any]) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """The records as the DataFrame the sklearn Pipeline was trained on (missing values as NaN), and as dicts."""
+    rows = [r.model_dump(by_alias=True) for r in records]
+    columns: dict[str, Any] = {}
     for feature in schema["features"]:
-        column = feature["name"]
+        name = feature["name"]
+        values = [row.get(name) for row in rows]
         if feature["kind"] == "numeric":
-            frame[column] = frame[column].astype("float64")
+            columns[name] = np.array([np.nan if v is None else v for v in values], dtype="float64")
         else:
-            frame[column] = frame[column].astype(object).where(frame[column].notna(), np.nan)
-    return frame
+            columns[name] = np.array([np.nan if v is None else v for v in values], dtype=object)
+    return pd.DataFrame(columns), rows
 
 
 def sample_records(schema: dict[str, Any], rows: int, seed: int) -> list[dict[str, Any]]:

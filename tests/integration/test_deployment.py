@@ -35,7 +35,8 @@ def output(run: Any, step: str, name: str) -> Any:
 def services(model_name: str) -> list[Any]:
     from zenml.integrations.bentoml.model_deployers import BentoMLModelDeployer
 
-    return list(BentoMLModelDeployer.get_active_model_deployer().find_model_server(model_name=model_name))
+    deployer = BentoMLModelDeployer.get_active_model_deployer()
+    return [s for s in deployer.find_model_server() if s.config.model_name == model_name]
 
 
 @pytest.fixture
