@@ -101,6 +101,19 @@ def ensure_stack(stack_file: Path | None) -> None:
     apply_stack(load_stack_file(stack_file))
 
 
+def run_tags(name: str, config: RunConfig) -> list[str]:
+    """Tags of a run in the dashboard: the pipeline, the dataset and the model, then the config's own tags.
+
+    The registering step adds ``model_version:<name>:<version>`` once the version exists.
+    """
+    tags = [f"pipeline:{name}", f"model:{config.model.name}"]
+    source = getattr(config.parameters, "data", None)
+    if source is not None:
+        label = source.name or (Path(source.path).name if source.path else None) or f"{source.rows}-rows"
+        tags.append(f"dataset:{source.kind}:{label}")
+    return [*tags, *(t for t in config.tags if t not in tags)]
+
+
 def run_pipeline(name: str, config: RunConfig, no_cache: bool) -> Any:
     """Launch pipeline ``name`` with a validated config on the active stack."""
     from conveyor.registry import ensure_experiment, stack_tracking_uri
@@ -113,10 +126,13 @@ def run_pipeline(name: str, config: RunConfig, no_cache: bool) -> Any:
     ensure_experiment(stack_tracking_uri(), pipeline.name)
     from zenml.enums import ExecutionMode
 
+    from conveyor.images import docker_settings
+
     options: dict[str, Any] = {
         "enable_cache": False if no_cache else config.enable_cache,
         "execution_mode": ExecutionMode.FAIL_FAST,  # the failing step's own error reaches the caller
-        "tags": [f"pipeline:{name}", *config.tags],
+        "tags": run_tags(name, config),
+        "settings": {"docker": docker_settings()},  # used only by orchestrators that run steps in containers
     }
     if config.run_name:
         options["run_name"] = config.run_name

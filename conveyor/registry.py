@@ -38,12 +38,17 @@ class Champion:
 
 
 def stack_tracking_uri() -> str:
-    """The tracking URI of the active ZenML stack's MLflow experiment tracker."""
+    """The tracking URI of the active ZenML stack's MLflow experiment tracker, with its credentials set.
+
+    The tracker puts a remote server's credentials (resolved from ZenML secrets) into MLflow's
+    environment, so clients made with this URI can log in, also outside experiment-tracker steps.
+    """
     from zenml.client import Client
 
     tracker = Client().active_stack.experiment_tracker
     if tracker is None or tracker.flavor != "mlflow":
         raise StackError("the active stack has no MLflow experiment tracker: apply a stack with one (run.py --stack)")
+    tracker.configure_mlflow()  # type: ignore[attr-defined]
     return str(tracker.get_tracking_uri())
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from conveyor.paths import state_dir
 logger = logging.getLogger(__name__)
 
 SQLITE_PREFIX = "sqlite:///"
+SECRET_REFERENCE = re.compile(r"\{\{\s*\S+?\.\S+\s*\}\}")  # ZenML's own pattern
+SECRET_STAND_IN = "secret-reference"
 
 
 @dataclass(frozen=True)
@@ -67,21 +70,38 @@ def resolve_paths(type_: str, configuration: dict[str, Any]) -> dict[str, Any]:
     return resolved
 
 
+def _is_secret_reference(value: Any) -> bool:
+    return isinstance(value, str) and SECRET_REFERENCE.fullmatch(value) is not None
+
+
 def _field_problems(where: str, config_class: Any, configuration: dict[str, Any]) -> list[str]:
     from pydantic import ValidationError
+    from zenml.utils.secret_utils import is_secret_field
 
     problems = [
         f"{where}: unknown configuration field '{key}'" for key in configuration if key not in config_class.model_fields
     ]
-    # Secret references ({{ secret.key }}) are resolved by ZenML at run time; validate the rest.
-    concrete = {k: v for k, v in configuration.items() if not (isinstance(v, str) and v.startswith("{{"))}
+    # Credentials come from ZenML secrets or the environment, never from the file.
+    problems += [
+        f"{where}: field '{key}' holds a credential in plain text: use a secret reference "
+        "like '{{ secret_name.key }}' (zenml secret create ...)"
+        for key, value in configuration.items()
+        if key in config_class.model_fields
+        and is_secret_field(config_class.model_fields[key])
+        and value is not None
+        and not _is_secret_reference(value)
+    ]
+    # ZenML resolves secret references ({{ name.key }}) at run time; validate with a stand-in value,
+    # so that checks such as "a remote MLflow needs exactly one way to log in" still run.
+    references = {k for k, v in configuration.items() if _is_secret_reference(v)}
+    concrete = {k: (SECRET_STAND_IN if k in references else v) for k, v in configuration.items()}
     try:
         config_class(**concrete)
     except ValidationError as exc:
         for error in exc.errors():
             field = ".".join(str(p) for p in error["loc"]) or "configuration"
-            if error["type"] == "missing" and field in configuration:
-                continue  # given as a secret reference
+            if field in references:
+                continue  # a secret reference to a non-string field: only ZenML can check it
             problems.append(f"{where}: field '{field}': {error['msg']}")
     except ValueError as exc:
         problems.append(f"{where}: {exc}")
@@ -169,7 +189,7 @@ def apply_stack(spec: StackSpec) -> None:
 
     client = Client()
     for component in spec.components:
-        if component.type == "artifact_store" and "path" in component.configuration:
+        if component.type == "artifact_store" and component.flavor == "local":
             os.makedirs(component.configuration["path"], exist_ok=True)
         uri = component.configuration.get("tracking_uri", "")
         if uri.startswith(SQLITE_PREFIX):
