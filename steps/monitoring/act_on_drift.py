@@ -37,8 +37,10 @@ def act_on_drift(
     logger.info("Drift breached the thresholds (policy: retrain): starting the training pipeline")
     run = Client().get_pipeline_run(start_retraining(config, f"retrain-{monitoring_run}"))
     promotion = run.steps["promote_model"].outputs[PROMOTION][0].load()
-    outcome = "promoted" if promotion["promoted"] else "kept the champion"
-    logger.info("Retraining run %s %s (version %s): %s", run.name, outcome, promotion["version"], promotion["reason"])
+    outcome = "was promoted" if promotion["promoted"] else "was not promoted"
+    logger.info(
+        "Retraining run %s: challenger version %s %s (%s)", run.name, promotion["version"], outcome, promotion["reason"]
+    )
     return {
         **action,
         "action": "retrained",
