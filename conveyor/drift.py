@@ -158,8 +158,9 @@ def run_drift(
     from evidently.presets import DataDriftPreset, DataSummaryPreset
 
     columns = [*numeric, *categorical]
-    ref_full, cur_full = _prepare(reference, numeric, categorical), _prepare(current, numeric, categorical)
-    ref, cur = sample(ref_full, spec.max_rows, spec.seed), sample(cur_full, spec.max_rows, spec.seed + 1)
+    # Sample first, so only the bounded sample is copied and converted; missing shares use every row.
+    ref = _prepare(sample(reference, spec.max_rows, spec.seed), numeric, categorical)
+    cur = _prepare(sample(current, spec.max_rows, spec.seed + 1), numeric, categorical)
     definition = DataDefinition(numerical_columns=numeric, categorical_columns=categorical)
     ref_ds = Dataset.from_pandas(ref, data_definition=definition)
     cur_ds = Dataset.from_pandas(cur, data_definition=definition)
@@ -191,13 +192,13 @@ def run_drift(
                 score=scores[c][1],
                 threshold=scores[c][2],
                 drifted=is_drift(*scores[c]),
-                missing_reference=float(ref_full[c].isna().mean()) if len(ref_full) else 0.0,
-                missing_current=float(cur_full[c].isna().mean()) if len(cur_full) else 0.0,
+                missing_reference=float(reference[c].isna().mean()) if len(reference) else 0.0,
+                missing_current=float(current[c].isna().mean()) if len(current) else 0.0,
             )
             for c in columns
         ],
-        reference_rows=len(ref_full),
-        current_rows=len(cur_full),
+        reference_rows=len(reference),
+        current_rows=len(current),
         sampled_reference_rows=len(ref),
         sampled_current_rows=len(cur),
     )
