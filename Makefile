@@ -45,3 +45,8 @@ bench: install-dev
 
 clean-state:
 	rm -rf .conveyor
+
+# The serving benchmark (about 5 minutes, 2 cores): writes bench/results/serving.md.
+.PHONY: bench-serving
+bench-serving: install-dev
+	$(PY) bench/serving.py
