@@ -48,7 +48,8 @@ def resolve_champion(tracking_uri: str, model_name: str) -> Champion:
     return champion
 
 
-def _run_text(tracking_uri: str, run_id: str, path: str) -> str | None:
+def run_artifact_text(tracking_uri: str, run_id: str, path: str) -> str | None:
+    """The text of artifact ``path`` of MLflow run ``run_id``, or None when it is missing."""
     import mlflow
     from mlflow.exceptions import MlflowException
 
@@ -87,13 +88,14 @@ def import_champion(tracking_uri: str, champion: Champion) -> ServedModel:
         return served
 
     pipeline = load_version(tracking_uri, champion.name, champion.version)
-    schema_text = _run_text(tracking_uri, champion.run_id or "", FEATURE_SCHEMA_FILE) if champion.run_id else None
+    run_id = champion.run_id or ""
+    schema_text = run_artifact_text(tracking_uri, run_id, FEATURE_SCHEMA_FILE) if run_id else None
     if schema_text is None:
         raise ServingError(
             f"model '{champion.name}' version {champion.version} has no {FEATURE_SCHEMA_FILE} in its MLflow run: "
             "it was not registered by Conveyor's training pipeline; retrain it"
         )
-    card = (_run_text(tracking_uri, champion.run_id or "", MODEL_CARD_FILE) if champion.run_id else None) or ""
+    card = (run_artifact_text(tracking_uri, run_id, MODEL_CARD_FILE) if run_id else None) or ""
     metadata: dict[str, Any] = {
         "registry_model": champion.name,
         "registry_version": champion.version,

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from zenml import step
 
-from conveyor.bento_model import FEATURE_SCHEMA_FILE, _run_text
+from conveyor.bento_model import FEATURE_SCHEMA_FILE, run_artifact_text
 from conveyor.constants import PARITY_REPORT
 from conveyor.errors import DeploymentError
 from conveyor.parity import compare
@@ -40,7 +40,7 @@ def check_parity(
     import json
 
     uri = stack_tracking_uri()
-    schema = json.loads(_run_text(uri, champion["run_id"], FEATURE_SCHEMA_FILE) or "{}")
+    schema = json.loads(run_artifact_text(uri, champion["run_id"], FEATURE_SCHEMA_FILE) or "{}")
     records = sample_records(schema, rows, seed)
     model = load_version(uri, champion["name"], champion["version"])
     frame = pd.DataFrame(records, columns=[f["name"] for f in schema["features"]])
