@@ -50,3 +50,12 @@ clean-state:
 .PHONY: bench-serving
 bench-serving: install-dev
 	$(PY) bench/serving.py
+
+# The drift benchmark (10k/100k/1M rows, about 10 minutes on 2 cores): writes bench/results/drift.md.
+.PHONY: bench-drift demo
+bench-drift: install-dev
+	$(PY) bench/drift.py
+
+# The whole loop: training, deployment, shifted traffic, monitoring with retraining (python run.py --pipeline all).
+demo: install
+	$(PY) run.py --pipeline all
