@@ -46,6 +46,20 @@ bench: install-dev
 clean-state:
 	rm -rf .conveyor
 
+# The ZenML dashboard for this project's state (.conveyor/, or $CONVEYOR_STATE_DIR): a local server
+# process on 127.0.0.1, no Docker. Runs made before it started are listed too.
+DASHBOARD_PORT ?= 8237
+.PHONY: dashboard dashboard-stop
+dashboard: install
+	@eval "$$($(PY) -m conveyor.env)" && \
+		ZENML_AUTO_OPEN_DASHBOARD=false $(VENV)/bin/zenml login --local --ip-address 127.0.0.1 --port $(DASHBOARD_PORT) \
+			>/dev/null && \
+		echo "ZenML dashboard: http://127.0.0.1:$(DASHBOARD_PORT)  (stop it with: make dashboard-stop)"
+
+dashboard-stop: install
+	@eval "$$($(PY) -m conveyor.env)" && $(VENV)/bin/zenml logout --local >/dev/null && \
+		echo "ZenML dashboard stopped; runs use the local store again"
+
 # The serving benchmark (about 5 minutes, 2 cores): writes bench/results/serving.md.
 .PHONY: bench-serving
 bench-serving: install-dev
