@@ -81,6 +81,9 @@ def deploy_service(
             reused = existing
             continue
         logger.info("Replacing deployment %s (Bento %s)", existing.uuid, existing.config.bento_tag)
+        # Stop first: deleting a running service removes its files while BentoML shuts down, which can
+        # leave the BentoML worker process running (and holding the port).
+        deployer.stop_model_server(existing.uuid, timeout=timeout)
         deployer.delete_model_server(existing.uuid, timeout=timeout)
 
     if reused is not None:

@@ -48,7 +48,8 @@ def deployed_model(training_config: Any) -> Iterator[Any]:
 
     deployer = BentoMLModelDeployer.get_active_model_deployer()
     for service in services(config.model.name):
-        deployer.delete_model_server(service.uuid, timeout=60, force=True)
+        deployer.stop_model_server(service.uuid, timeout=60)  # deleting a running service can orphan its worker
+        deployer.delete_model_server(service.uuid, timeout=60)
 
 
 def deployment_config(model_name: str, port: int) -> DeploymentConfig:
