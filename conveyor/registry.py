@@ -63,16 +63,15 @@ def ensure_experiment(tracking_uri: str, name: str) -> None:
     """Create experiment ``name`` with an explicit artifact root, so MLflow never writes to ./mlruns."""
     import mlflow
 
-    client = mlflow.MlflowClient(tracking_uri=tracking_uri)
-    if client.get_experiment_by_name(name) is not None:
-        return
-    root = artifact_root(tracking_uri)
-    location = None if root is None else Path(root, name).as_uri()
-    try:
+    # The first client of a fresh SQLite store runs MLflow's schema migrations; two runs starting at once
+    # would both migrate and one would crash ("table _alembic_tmp_experiments already exists").
+    with state_lock("mlflow-init.lock"):
+        client = mlflow.MlflowClient(tracking_uri=tracking_uri)
+        if client.get_experiment_by_name(name) is not None:
+            return
+        root = artifact_root(tracking_uri)
+        location = None if root is None else Path(root, name).as_uri()
         client.create_experiment(name, artifact_location=location)
-    except Exception:  # noqa: BLE001 - created concurrently by another run
-        if client.get_experiment_by_name(name) is None:
-            raise
 
 
 def get_champion(tracking_uri: str, model_name: str) -> Champion | None:
@@ -107,7 +106,14 @@ def load_version(tracking_uri: str, model_name: str, version: str) -> Any:
 @contextmanager
 def promotion_lock() -> Iterator[None]:
     """One promotion at a time on this machine (an advisory file lock in the state directory)."""
-    path = state_dir() / "promotion.lock"
+    with state_lock("promotion.lock"):
+        yield
+
+
+@contextmanager
+def state_lock(name: str) -> Iterator[None]:
+    """An advisory file lock in the state directory: one holder at a time among this machine's processes."""
+    path = state_dir() / name
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
