@@ -103,6 +103,15 @@ def test_deploy_serve_log_replace_and_reuse(local_stack: str, deployed_model: An
     assert again["outcome"] == "reused"
     assert again["service_uuid"] == deployment["service_uuid"]
 
+    # A stopped service (zenml model-deployer models stop) is started again by the next deployment.
+    from zenml.integrations.bentoml.model_deployers import BentoMLModelDeployer
+
+    BentoMLModelDeployer.get_active_model_deployer().stop_model_server(services(name)[0].uuid, timeout=60)
+    assert [s.is_running for s in services(name)] == [False]
+    restarted = output(run_pipeline("deployment", config, no_cache=True), "deploy_service", "deployment")
+    assert restarted["outcome"] == "reused"
+    assert [s.is_running for s in services(name)] == [True]
+
     # A new champion replaces it: one service, new version, same address.
     run_pipeline("training", training, no_cache=True)
     assert set_champion(local_stack, name, "2", expected_previous="1")
