@@ -1,0 +1,72 @@
+"""`run.py --pipeline all` for real, on tiny data: train, serve, shifted traffic, monitoring, retraining."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from conveyor.cli import run_pipeline
+from conveyor.config import DemoConfig, load_run_config
+from conveyor.paths import project_root
+from conveyor.registry import get_champion
+from tests.conftest import TINY_TRAINING
+
+pytestmark = pytest.mark.slow
+
+MODEL = "t-demo-churn"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def stop_services(local_stack: str) -> Iterator[None]:
+    """Every service deployed for the demo's model is stopped, then deleted (deleting alone can orphan a worker)."""
+    yield
+    from zenml.integrations.bentoml.model_deployers import BentoMLModelDeployer
+
+    deployer = BentoMLModelDeployer.get_active_model_deployer()
+    for service in deployer.find_model_server():
+        if service.config.model_name == MODEL:
+            deployer.stop_model_server(service.uuid, timeout=60)
+            deployer.delete_model_server(service.uuid, timeout=60)
+
+
+def test_the_whole_loop_detects_the_shift_and_retrains(local_stack: str, stop_services: None) -> None:
+    stages = {
+        "training.overrides": TINY_TRAINING,
+        "deployment.overrides": [f"service.port={free_port()}", "parity_rows=16"],
+        "monitoring.overrides": ["policy=retrain", "thresholds.min_rows=100"],
+    }
+    config = load_run_config(
+        project_root() / "configs/all.yaml",
+        DemoConfig,
+        [
+            f"model.name={MODEL}",
+            *(f"{key}={json.dumps(value)}" for key, value in stages.items()),
+            "traffic.rows=300",
+            "labelled.rows=300",
+        ],
+    )
+    summary = run_pipeline("all", config, no_cache=True)
+
+    assert summary["training"]["promoted"] is True
+    first = summary["training"]["version"]
+    assert summary["deployment"]["version"] == first
+    assert summary["traffic"]["records"] == 300
+    assert summary["monitoring"]["status"] == "drift" and summary["monitoring"]["current_rows"] == 300
+    assert {"tenure_months", "monthly_charges", "support_calls"} <= set(summary["monitoring"]["drifted_columns"])
+    action = summary["action"]
+    assert action["action"] == "retrained"
+    champion = get_champion(local_stack, MODEL)
+    assert champion is not None
+    if action["promoted"]:
+        assert champion.version == action["challenger_version"] == summary["redeployment"]["version"]
+    else:
+        assert champion.version == first and "redeployment" not in summary
