@@ -26,6 +26,7 @@ from conveyor.prediction_log import PredictionLogWriter
 from conveyor.prediction_queue import AsyncPredictionLog
 from conveyor.request_schema import record_model, to_frame
 from conveyor.serving import model_tag, prediction_log_path, service_metrics, service_settings
+from conveyor.traffic_metrics import BoundedTrafficMetrics
 
 configure_environment()
 logger = logging.getLogger("conveyor.service")
@@ -110,6 +111,7 @@ class RequestSizeLimit:
     http={"host": SETTINGS.host, "port": SETTINGS.port},
     traffic={"timeout": 30},
     logging={"access": {"enabled": SETTINGS.access_log}},
+    metrics={"enabled": False},  # replaced by BoundedTrafficMetrics below: BentoML's labels unknown paths
 )
 class Conveyor:
     """The champion model, loaded once per worker."""
@@ -195,4 +197,6 @@ class Conveyor:
         )
 
 
+# The first added runs first: count every request (413s included), then limit the body size.
+Conveyor.add_asgi_middleware(BoundedTrafficMetrics)
 Conveyor.add_asgi_middleware(RequestSizeLimit, max_bytes=SETTINGS.max_request_bytes)

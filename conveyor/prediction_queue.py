@@ -2,7 +2,9 @@
 
 A request only ever does ``queue.put_nowait``; when the queue is full (the disk is slow) the records
 are dropped and counted, and when the disk refuses a write the records are counted as failed. Either
-way the request that produced them has already been answered.
+way the request that produced them has already been answered. A failing disk is logged at ERROR on the
+first failure and then at most once per ``report_every`` seconds (with the records lost since), and
+once more at WARNING when a write succeeds again, so a full disk cannot flood the service's log.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -30,12 +33,17 @@ class AsyncPredictionLog:
         on_drop: Callable[[int], None] = lambda n: None,
         on_error: Callable[[int], None] = lambda n: None,
         on_write: Callable[[int], None] = lambda n: None,
+        report_every: float = 60.0,
     ):
         self.writer = writer
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=capacity)
         self._on_drop = on_drop
         self._on_error = on_error
         self._on_write = on_write
+        self._report_every = report_every
+        self._last_report: float | None = None
+        self._lost_since_report = 0
+        self._lost_in_outage = 0
         self._thread = threading.Thread(target=self._run, name="prediction-log-writer", daemon=True)
         self._thread.start()
 
@@ -63,12 +71,37 @@ class AsyncPredictionLog:
             if records:
                 try:
                     self.writer.append(records)
-                    self._on_write(len(records))
-                except Exception:  # noqa: BLE001 - a full or failing disk must not stop the writer
-                    logger.exception("Could not write %d records to %s", len(records), self.writer.path)
-                    self._on_error(len(records))
+                except Exception as error:  # noqa: BLE001 - a full or failing disk must not stop the writer
+                    self._failed(len(records), error)
+                else:
+                    self._written(len(records))
             if item is _STOP:
                 return
+
+    def _failed(self, count: int, error: Exception) -> None:
+        self._on_error(count)
+        self._lost_since_report += count
+        self._lost_in_outage += count
+        now = time.monotonic()
+        if self._last_report is None or now - self._last_report >= self._report_every:
+            logger.error(
+                "Prediction log %s is not writable (%s): %d predicted records lost since the last report; "
+                "predictions are still served; free space or fix the path (service.prediction_log.path)",
+                self.writer.path, error, self._lost_since_report, exc_info=error,
+            )
+            self._last_report = now
+            self._lost_since_report = 0
+
+    def _written(self, count: int) -> None:
+        self._on_write(count)
+        if self._lost_in_outage:
+            logger.warning(
+                "Prediction log %s is writable again; %d records were lost while it was not",
+                self.writer.path, self._lost_in_outage,
+            )
+            self._last_report = None
+            self._lost_since_report = 0
+            self._lost_in_outage = 0
 
     def close(self, timeout: float = 5.0) -> None:
         """Write what is queued, then stop the writer thread (waits at most ``timeout`` seconds)."""

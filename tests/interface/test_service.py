@@ -2,56 +2,16 @@
 
 from __future__ import annotations
 
-import importlib
 import json
-import os
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from conveyor.config import Features
 from conveyor.prediction_log import default_path, read_features
-from conveyor.request_schema import example_record
-
-TAG = "svc-test-churn:v7"
-FEATURES = Features(
-    numeric=["tenure_months", "monthly_charges", "support_calls", "age"],
-    categorical=["contract", "payment_method", "region"],
-)
-
-
-@pytest.fixture(scope="module")
-def service(state_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """service.py serving a tiny churn model saved under TAG, with an `age` that may be missing."""
-    from conveyor.bento_model import save_served_model
-    from conveyor.data import generate_churn
-    from conveyor.models import build_pipeline
-    from conveyor.schema import feature_schema
-
-    frame = generate_churn(300, seed=3)
-    frame.loc[frame.index[:10], "age"] = np.nan
-    pipeline = build_pipeline("logistic_regression", FEATURES, seed=3).fit(frame[FEATURES.all], frame["churned"])
-    schema = feature_schema(frame, FEATURES, "churned")
-    metadata = {"registry_model": "svc-test-churn", "registry_version": "7", "metrics": {"roc_auc": 0.8}}
-    save_served_model(TAG, pipeline, schema, "# card", metadata)
-    saved = {k: os.environ.get(k) for k in ("CONVEYOR_MODEL_TAG", "PROMETHEUS_MULTIPROC_DIR")}
-    os.environ["CONVEYOR_MODEL_TAG"] = TAG
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path_factory.mktemp("prometheus"))
-    module = importlib.import_module("service")
-    if module.MODEL_TAG != TAG:  # imported earlier in this session (a Bento build) for another model
-        module = importlib.reload(module)
-    module.PIPELINE = pipeline  # for comparisons below
-    yield module
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+from tests.interface.conftest import FEATURES, TAG
 
 
 @pytest.fixture(scope="module")
@@ -60,11 +20,6 @@ def client(service: Any) -> Iterator[Any]:
 
     with TestClient(service.Conveyor.to_asgi(), raise_server_exceptions=False) as test_client:
         yield test_client
-
-
-@pytest.fixture(scope="module")
-def record(service: Any) -> dict[str, Any]:
-    return example_record(service.FEATURE_SCHEMA)
 
 
 def _fields(response: Any) -> list[str]:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import errno
+import logging
 import threading
+import time
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from conveyor.prediction_log import PredictionLogWriter, iter_records
 from conveyor.prediction_queue import AsyncPredictionLog
@@ -53,3 +58,41 @@ def test_a_failing_disk_is_counted_and_the_writer_keeps_going(tmp_path: Path) ->
     log.close()
     assert sum(failed) == 1
     assert not log._thread.is_alive()
+
+
+class FlakyDisk(PredictionLogWriter):
+    """Refuses (ENOSPC) until ``healthy`` is set."""
+
+    def __init__(self, path: Path):
+        super().__init__(path)
+        self.healthy = False
+
+    def append(self, records: Any) -> None:
+        if not self.healthy:
+            raise OSError(28, "No space left on device")
+        super().append(records)
+
+
+def test_a_failing_disk_is_reported_once_per_period_and_again_when_it_recovers(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    writer = FlakyDisk(tmp_path / "p.jsonl")
+    failed: list[int] = []
+    log = AsyncPredictionLog(writer, capacity=100, on_error=failed.append, report_every=3600)
+    with caplog.at_level(logging.INFO, logger="conveyor.prediction_queue"):
+        for index in range(5):
+            log.submit([{"i": index}])
+        deadline = time.monotonic() + 30
+        while sum(failed) < 5 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        writer.healthy = True
+        log.submit([{"i": 5}])
+        log.close()
+    records = [r for r in caplog.records if r.name == "conveyor.prediction_queue"]
+    errors = [r for r in records if r.levelno == logging.ERROR]
+    assert sum(failed) == 5
+    assert len(errors) == 1  # not one per failed write
+    assert isinstance(errors[0].exc_info[1], OSError) and errors[0].exc_info[1].errno == errno.ENOSPC
+    assert [r.levelno for r in records if r.levelno == logging.WARNING] == [logging.WARNING]  # recovered
+    assert [r["i"] for r in iter_records(tmp_path / "p.jsonl")] == [5]
+
