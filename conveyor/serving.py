@@ -16,6 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from conveyor.config import DeploymentConfig, ServiceSettings, load_run_config
+from conveyor.data.sources import resolve_path
 from conveyor.paths import project_root
 from conveyor.prediction_log import default_path
 
@@ -48,8 +49,9 @@ def model_tag(baked: str | None) -> str:
 
 
 def prediction_log_path(settings: ServiceSettings) -> Path:
+    """The configured log path (relative to the project root, as monitoring reads it), else the default."""
     configured = settings.prediction_log.path
-    return Path(configured) if configured else default_path()
+    return resolve_path(configured) if configured else default_path()
 
 
 @functools.cache
