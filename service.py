@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 from conveyor.env import configure_environment
 from conveyor.prediction_log import PredictionLogWriter
 from conveyor.prediction_queue import AsyncPredictionLog
+from conveyor.request_guard import RequestGuard
 from conveyor.request_schema import record_model, to_frame
 from conveyor.serving import model_tag, prediction_log_path, service_metrics, service_settings
 from conveyor.traffic_metrics import BoundedTrafficMetrics
@@ -59,50 +60,6 @@ class ModelInfo(BaseModel):
     metrics: dict[str, float]
     feature_schema: dict[str, Any]
     model_card: str
-
-
-class RequestSizeLimit:
-    """ASGI middleware: a body larger than ``max_bytes`` gets 413 before the service parses it."""
-
-    def __init__(self, app: Any, max_bytes: int):
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def _reject(self, send: Any) -> None:
-        body = (b'{"error": "request body is larger than %d bytes; send fewer records per request"}' % self.max_bytes)
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
-        length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            await self._reject(send)
-            return
-        chunks, size, more = [], 0, True
-        while more:  # bodies without content-length are read here, so the limit still holds
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunks.append(message.get("body", b""))
-            size += len(chunks[-1])
-            if size > self.max_bytes:
-                await self._reject(send)
-                return
-            more = message.get("more_body", False)
-        replayed = False
-
-        async def replay() -> Any:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-
-        await self.app(scope, replay, send)
 
 
 @bentoml.service(
@@ -197,6 +154,6 @@ class Conveyor:
         )
 
 
-# The first added runs first: count every request (413s included), then limit the body size.
+# The first added runs first: count every request (413s included), then guard the body (size, JSON).
 Conveyor.add_asgi_middleware(BoundedTrafficMetrics)
-Conveyor.add_asgi_middleware(RequestSizeLimit, max_bytes=SETTINGS.max_request_bytes)
+Conveyor.add_asgi_middleware(RequestGuard, max_bytes=SETTINGS.max_request_bytes)

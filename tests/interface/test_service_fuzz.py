@@ -1,0 +1,141 @@
+"""Schemathesis fuzz of the real service over HTTP: no input, valid or not, gets a 5xx.
+
+The module starts ``bentoml serve service:Conveyor`` on 127.0.0.1 (a free port) for the session's test
+model, fuzzes every operation in its OpenAPI schema (``/docs.json``) with a bounded, derandomized number of
+positive and negative cases, then checks that a valid prediction still answers correctly, and stops it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import httpx
+import pandas as pd
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+
+from conveyor.paths import project_root
+from tests.interface.conftest import TAG
+
+pytestmark = pytest.mark.slow
+
+EXAMPLES = 8  # per operation and mode (valid, invalid): 9 operations -> at most 144 requests
+
+
+class Call(NamedTuple):
+    method: str
+    path: str
+    mode: str
+    status: int
+    body: str
+    answer: str
+
+
+CALLS: list[Call] = []
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(service: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``bentoml serve`` of the test model (saved by the ``service`` fixture) in its own process group."""
+    port = free_port()
+    env = {**os.environ, "CONVEYOR_MODEL_TAG": TAG, "BENTOML_DO_NOT_TRACK": "true"}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # bentoml serve makes its own
+    log = tmp_path_factory.mktemp("fuzz") / "server.log"
+    command = [str(Path(sys.executable).parent / "bentoml"), "serve", "service:Conveyor",
+               "--host", "127.0.0.1", "--port", str(port)]
+    with open(log, "wb") as output:
+        process = subprocess.Popen(command, cwd=project_root(), env=env, stdout=output, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"bentoml serve exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"bentoml serve was not ready in 180 s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def api_schema(server: str) -> Any:
+    return schemathesis.openapi.from_url(f"{server}/docs.json")
+
+
+def fuzz(operation: Any, mode: GenerationMode) -> None:
+    """Send up to EXAMPLES cases of ``mode`` to ``operation``; record every call in CALLS."""
+
+    @settings(
+        max_examples=EXAMPLES,
+        derandomize=True,  # the same cases on every run
+        database=None,  # no .hypothesis/ directory, nothing replayed from earlier runs
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],  # no shrinking: every case is sent once
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def send(case: Any) -> None:
+        response = case.call(timeout=60)
+        CALLS.append(Call(case.method, case.path, mode.value, response.status_code, repr(case.body)[:200],
+                          response.text[:300]))
+
+    try:
+        send()
+    except Unsatisfiable:  # an operation without parameters or body has no invalid input
+        assert mode is GenerationMode.NEGATIVE
+
+
+def test_no_input_gets_a_server_error(api_schema: Any) -> None:
+    operations = [result.ok() for result in api_schema.get_all_operations()]
+    assert len(operations) * len(GenerationMode) * EXAMPLES <= 150  # bounded
+    for operation in operations:
+        for mode in GenerationMode:
+            fuzz(operation, mode)
+    errors = [call for call in CALLS if call.status >= 500]
+    assert not errors, "\n".join(str(call) for call in errors)
+
+
+def test_the_fuzz_was_bounded_and_the_service_still_predicts(server: str, service: Any,
+                                                              record: dict[str, Any]) -> None:
+    fuzzed = {(call.method, call.path) for call in CALLS}
+    assert {("POST", "/predict"), ("POST", "/predict_batch"), ("POST", "/predict_batched")} <= fuzzed
+    assert 0 < len(CALLS) <= 150
+    assert any(call.status == 400 for call in CALLS)  # invalid cases reached the validation
+    assert any(call.status == 200 and call.path == "/predict" for call in CALLS)  # valid cases were predicted
+    response = httpx.post(f"{server}/predict", json=record, timeout=30)
+    assert response.status_code == 200
+    expected = service.PIPELINE.predict_proba(pd.DataFrame([record]))[0]
+    assert response.json()["model_version"] == "7"
+    assert response.json()["probabilities"] == pytest.approx(
+        dict(zip(service.PIPELINE.classes_, expected, strict=True))
+    )
