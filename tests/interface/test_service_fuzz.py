@@ -139,3 +139,26 @@ def test_the_fuzz_was_bounded_and_the_service_still_predicts(server: str, servic
     assert response.json()["probabilities"] == pytest.approx(
         dict(zip(service.PIPELINE.classes_, expected, strict=True))
     )
+
+
+def test_unknown_paths_over_http_add_no_metric_series(server: str, record: dict[str, Any]) -> None:
+    """BentoML's own middleware labelled requests with the raw path: 40 unknown paths took /metrics to 772 lines."""
+
+    def sample_lines() -> list[str]:
+        text = httpx.get(f"{server}/metrics", timeout=30).text
+        return [line.rsplit(" ", 1)[0] for line in text.splitlines() if not line.startswith("#")]
+
+    def probe(name: str, count: int) -> None:
+        for index in range(count):
+            assert httpx.get(f"{server}/{name}-{index}", timeout=30).status_code == 404
+            assert httpx.post(f"{server}/predict/{name}-{index}", json=record, timeout=30).status_code == 404
+            assert httpx.get(f"{server}/static_content/{name}-{index}.php", timeout=30).status_code == 404
+
+    probe("warm-up", 2)  # the series of each (route template, status code) exist from here on
+    before = sample_lines()
+    probe("probe", 40)
+    after = sample_lines()
+    assert after == before
+    assert not any("probe-" in line for line in after)
+    assert any('endpoint="<unmatched>"' in line for line in after)
+    assert any('endpoint="/predict"' in line for line in after)
