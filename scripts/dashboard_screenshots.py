@@ -4,12 +4,14 @@
     python scripts/dashboard_screenshots.py          # writes docs/images/dashboard-*.png
 
 It opens the dashboard, gets past the first-visit survey, and saves the runs list, the DAG of the latest
-training run (with its leaderboard), and the drift report of the latest monitoring run when there is one.
+training run, its leaderboard, confusion matrix and model card, and the drift report of the latest
+monitoring run when there is one.
 It uses the system's Chromium (``apt-get install chromium``) and never downloads a browser; requests to
 anything but the dashboard are blocked, so it works offline. Needs ``pip install -e '.[docs]'``.
 
-With Chromium 156 and Playwright 1.65, Playwright's locators, keyboard and screenshots hang on this
-dashboard, so the script drives the page with main-world JavaScript and CDP (insertText, screenshots).
+On a loaded 2-core machine, Playwright's locator, keyboard and screenshot calls (Chromium 156, Playwright
+1.65) ran into their timeouts on this dashboard, so the script drives the page with main-world JavaScript
+and raw CDP commands (mouse events, insertText, screenshots), which wait for nothing but the browser.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ _SESSIONS: dict[int, Any] = {}
 
 
 def cdp(page: Any) -> Any:
-    """One CDP session per page (opening a second one hangs with this Chromium)."""
+    """One CDP session per page, reused for every command."""
     if id(page) not in _SESSIONS:
         _SESSIONS[id(page)] = page.context.new_cdp_session(page)
     return _SESSIONS[id(page)]
@@ -147,7 +149,7 @@ SURVEY_ANSWERS = ("ML Engineer", "My Laptop")
 OPTION_SELECTOR = "button, [role=button], [role=radio], [role=checkbox], label"
 
 
-def get_past_survey(page: Any, debug_dir: Path | None) -> None:
+def get_past_survey(page: Any, base: str, debug_dir: Path | None) -> None:
     """Answer the first-visit survey (account details, then a few choices) until the app shows."""
     for step in range(10):
         if "/survey" not in page.url:
@@ -164,8 +166,14 @@ def get_past_survey(page: Any, debug_dir: Path | None) -> None:
         else:
             answered = [a for a in SURVEY_ANSWERS if click_text(page, a, selector=OPTION_SELECTOR)]
         page.wait_for_timeout(500)
-        clicked = click_text(page, "Continue", "Next", "Finish", "Get started", "Skip this step", "Skip")
+        clicked = click_text(
+            page, "Continue", "Next", "Finish", "Get started", "Go to Dashboard", "Skip this step", "Skip"
+        )
         logger.info("Survey step %d: answered %s, clicked %s", step + 1, answered, clicked)
+        if clicked is None:  # a final page without a known button: the answers are saved, go straight in
+            page.goto(base, wait_until="domcontentloaded")
+            page.wait_for_timeout(3000)
+            continue
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and body_text(page) == text:
             page.wait_for_timeout(500)
@@ -243,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base) else route.abort())
         page.goto(base, wait_until="domcontentloaded")
         page.wait_for_timeout(3000)
-        get_past_survey(page, out if args.debug else None)
+        get_past_survey(page, base, out if args.debug else None)
         logger.info("Past the first-visit survey")
 
         open_page(page, f"{base}/projects/default/runs", "training_pipeline")
