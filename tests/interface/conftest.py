@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 
 from conveyor.config import Features
+from conveyor.paths import project_root
 from conveyor.request_schema import example_record
 
 TAG = "svc-test-churn:v7"
@@ -53,3 +61,49 @@ def service(state_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 @pytest.fixture(scope="session")
 def record(service: Any) -> dict[str, Any]:
     return example_record(service.FEATURE_SCHEMA)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def bentoml_serve(workdir: Path, **env_overrides: str) -> Iterator[str]:
+    """``bentoml serve service:Conveyor`` of TAG on 127.0.0.1 (a free port) in its own process group; yields its URL.
+
+    Needs the ``service`` fixture (it saves TAG). The server's output goes to ``workdir/server.log``; the whole
+    process group is stopped on exit.
+    """
+    port = free_port()
+    env = {**os.environ, "CONVEYOR_MODEL_TAG": TAG, "BENTOML_DO_NOT_TRACK": "true", **env_overrides}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # bentoml serve makes its own
+    log = workdir / "server.log"
+    command = [str(Path(sys.executable).parent / "bentoml"), "serve", "service:Conveyor",
+               "--host", "127.0.0.1", "--port", str(port)]
+    with open(log, "wb") as output:
+        process = subprocess.Popen(command, cwd=project_root(), env=env, stdout=output, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"bentoml serve exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"bentoml serve was not ready in 180 s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)

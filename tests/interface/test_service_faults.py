@@ -1,4 +1,4 @@
-"""service.py under faults, through ``to_asgi()``: a prediction log that cannot be written, unknown paths."""
+"""service.py under faults: a prediction log that cannot be written, unknown paths (``to_asgi()``, and HTTP)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+
+from tests.interface.conftest import bentoml_serve
 
 FAILED = "conveyor_prediction_log_failed_records_total"
 
@@ -105,3 +108,22 @@ def test_unknown_paths_add_no_metric_series(service: Any, record: dict[str, Any]
         assert 'endpoint="<unmatched>"' in text
         assert 'endpoint="/predict"' in text
         assert client.get("/predict").status_code == 405  # a known path with the wrong method is still that route
+
+
+@pytest.mark.slow
+def test_over_http_an_unwritable_log_is_counted_and_predictions_go_on(
+    service: Any, record: dict[str, Any], tmp_path: Path
+) -> None:
+    """The real server (worker processes, multiprocess Prometheus) with its log directory taken by a file."""
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "predictions").write_text("")  # the default log is <state dir>/predictions/predictions.jsonl
+    with bentoml_serve(tmp_path, CONVEYOR_STATE_DIR=str(state)) as url:
+        for _ in range(3):
+            response = httpx.post(f"{url}/predict", json=record, timeout=30)
+            assert response.status_code == 200 and response.json()["model_version"] == "7"
+        deadline = time.monotonic() + 30
+        while (failed := metric(httpx.Client(base_url=url, timeout=30), FAILED)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert failed == 3
+        assert httpx.get(f"{url}/readyz", timeout=30).status_code == 200

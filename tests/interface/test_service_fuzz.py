@@ -1,20 +1,14 @@
 """Schemathesis fuzz of the real service over HTTP: no input, valid or not, gets a 5xx.
 
 The module starts ``bentoml serve service:Conveyor`` on 127.0.0.1 (a free port) for the session's test
-model, fuzzes every operation in its OpenAPI schema (``/docs.json``) with a bounded, derandomized number of
-positive and negative cases, then checks that a valid prediction still answers correctly, and stops it.
+model (tests/interface/conftest.py), fuzzes every operation in its OpenAPI schema (``/docs.json``) with a
+bounded, derandomized number of valid and invalid cases, then checks that a valid prediction still answers
+correctly, and stops the server.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import httpx
@@ -25,8 +19,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from conveyor.paths import project_root
-from tests.interface.conftest import TAG
+from tests.interface.conftest import bentoml_serve
 
 pytestmark = pytest.mark.slow
 
@@ -45,46 +38,11 @@ class Call(NamedTuple):
 CALLS: list[Call] = []
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(service: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``bentoml serve`` of the test model (saved by the ``service`` fixture) in its own process group."""
-    port = free_port()
-    env = {**os.environ, "CONVEYOR_MODEL_TAG": TAG, "BENTOML_DO_NOT_TRACK": "true"}
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # bentoml serve makes its own
-    log = tmp_path_factory.mktemp("fuzz") / "server.log"
-    command = [str(Path(sys.executable).parent / "bentoml"), "serve", "service:Conveyor",
-               "--host", "127.0.0.1", "--port", str(port)]
-    with open(log, "wb") as output:
-        process = subprocess.Popen(command, cwd=project_root(), env=env, stdout=output, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"bentoml serve exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"bentoml serve was not ready in 180 s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.5)
+    """``bentoml serve`` of the test model (saved by the ``service`` fixture)."""
+    with bentoml_serve(tmp_path_factory.mktemp("fuzz")) as url:
         yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(10)
 
 
 @pytest.fixture(scope="module")
