@@ -38,6 +38,16 @@ class Call(NamedTuple):
 CALLS: list[Call] = []
 
 
+@pytest.fixture(scope="module", autouse=True)
+def hypothesis_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Hypothesis's caches (source constants, unicode data) go to a temporary directory, not .hypothesis/ here."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    set_hypothesis_home_dir(tmp_path_factory.mktemp("hypothesis"))
+    yield
+    set_hypothesis_home_dir(None)
+
+
 @pytest.fixture(scope="module")
 def server(service: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``bentoml serve`` of the test model (saved by the ``service`` fixture)."""
