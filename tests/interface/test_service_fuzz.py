@@ -35,9 +35,6 @@ class Call(NamedTuple):
     answer: str
 
 
-CALLS: list[Call] = []
-
-
 @pytest.fixture(scope="module", autouse=True)
 def hypothesis_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Hypothesis's caches (source constants, unicode data) go to a temporary directory, not .hypothesis/ here."""
@@ -60,8 +57,8 @@ def api_schema(server: str) -> Any:
     return schemathesis.openapi.from_url(f"{server}/docs.json")
 
 
-def fuzz(operation: Any, mode: GenerationMode) -> None:
-    """Send up to EXAMPLES cases of ``mode`` to ``operation``; record every call in CALLS."""
+def fuzz(operation: Any, mode: GenerationMode, calls: list[Call]) -> None:
+    """Send up to EXAMPLES cases of ``mode`` to ``operation``; append every call to ``calls``."""
 
     @settings(
         max_examples=EXAMPLES,
@@ -74,7 +71,7 @@ def fuzz(operation: Any, mode: GenerationMode) -> None:
     @given(case=operation.as_strategy(generation_mode=mode))
     def send(case: Any) -> None:
         response = case.call(timeout=60)
-        CALLS.append(Call(case.method, case.path, mode.value, response.status_code, repr(case.body)[:200],
+        calls.append(Call(case.method, case.path, mode.value, response.status_code, repr(case.body)[:200],
                           response.text[:300]))
 
     try:
@@ -83,23 +80,31 @@ def fuzz(operation: Any, mode: GenerationMode) -> None:
         assert mode is GenerationMode.NEGATIVE
 
 
-def test_no_input_gets_a_server_error(api_schema: Any) -> None:
+@pytest.fixture(scope="module")
+def fuzzed(api_schema: Any) -> list[Call]:
+    """Every operation in the schema, fuzzed once for the module: the calls made."""
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) * len(GenerationMode) * EXAMPLES <= 150  # bounded
+    calls: list[Call] = []
     for operation in operations:
         for mode in GenerationMode:
-            fuzz(operation, mode)
-    errors = [call for call in CALLS if call.status >= 500]
+            fuzz(operation, mode, calls)
+    return calls
+
+
+def test_no_input_gets_a_server_error(fuzzed: list[Call]) -> None:
+    errors = [call for call in fuzzed if call.status >= 500]
     assert not errors, "\n".join(str(call) for call in errors)
 
 
-def test_the_fuzz_was_bounded_and_the_service_still_predicts(server: str, service: Any,
-                                                              record: dict[str, Any]) -> None:
-    fuzzed = {(call.method, call.path) for call in CALLS}
-    assert {("POST", "/predict"), ("POST", "/predict_batch"), ("POST", "/predict_batched")} <= fuzzed
-    assert 0 < len(CALLS) <= 150
-    assert any(call.status == 400 for call in CALLS)  # invalid cases reached the validation
-    assert any(call.status == 200 and call.path == "/predict" for call in CALLS)  # valid cases were predicted
+def test_the_fuzz_was_bounded_and_the_service_still_predicts(
+    fuzzed: list[Call], server: str, service: Any, record: dict[str, Any]
+) -> None:
+    operations = {(call.method, call.path) for call in fuzzed}
+    assert {("POST", "/predict"), ("POST", "/predict_batch"), ("POST", "/predict_batched")} <= operations
+    assert 0 < len(fuzzed) <= 150
+    assert any(call.status == 400 for call in fuzzed)  # invalid cases reached the validation
+    assert any(call.status == 200 and call.path == "/predict" for call in fuzzed)  # valid cases were predicted
     response = httpx.post(f"{server}/predict", json=record, timeout=30)
     assert response.status_code == 200
     expected = service.PIPELINE.predict_proba(pd.DataFrame([record]))[0]
