@@ -10,10 +10,24 @@ from zenml import step
 from zenml.types import HTMLString
 
 from conveyor.config import DriftSettings, MonitoringThresholds
-from conveyor.constants import DATA_SUMMARY, DATA_SUMMARY_JSON, DRIFT_REPORT, DRIFT_REPORT_JSON, DRIFT_RESULT
+from conveyor.constants import (
+    DATA_SUMMARY,
+    DATA_SUMMARY_JSON,
+    DRIFT_REPORT,
+    DRIFT_REPORT_JSON,
+    DRIFT_RESULT,
+    DRIFT_TABLE,
+)
 from conveyor.drift import DriftResult, DriftSpec, run_drift
 
 logger = logging.getLogger(__name__)
+
+
+def _table(result: DriftResult) -> pd.DataFrame:
+    """One row per column; ZenML's dashboard renders it as a table (its HTML viewer runs no scripts)."""
+    columns = ["column", "kind", "method", "score", "threshold", "drifted", "missing_reference", "missing_current"]
+    rows = [{name: getattr(c, name) for name in columns} for c in result.columns]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _too_few(rows: int, needed: int) -> HTMLString:
@@ -31,6 +45,7 @@ def drift_report(
     seed: int,
 ) -> tuple[
     Annotated[dict[str, Any], DRIFT_RESULT],
+    Annotated[pd.DataFrame, DRIFT_TABLE],
     Annotated[HTMLString, DRIFT_REPORT],
     Annotated[dict[str, Any], DRIFT_REPORT_JSON],
     Annotated[HTMLString, DATA_SUMMARY],
@@ -45,7 +60,7 @@ def drift_report(
         empty = _too_few(len(current_set), needed)
         mlflow.log_metrics({"current_rows": len(current_set)})
         logger.warning("Not enough current data for a drift report: %d row(s), need %d", len(current_set), needed)
-        return result.to_dict(), empty, {}, empty, {}
+        return result.to_dict(), _table(result), empty, {}, empty, {}
     spec = DriftSpec(
         drift.num_method,
         drift.cat_method,
@@ -79,6 +94,7 @@ def drift_report(
     )
     return (
         result.to_dict(),
+        _table(result),
         HTMLString(reports.drift_html),
         reports.drift_json,
         HTMLString(reports.summary_html),

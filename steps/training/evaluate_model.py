@@ -7,7 +7,7 @@ import mlflow
 import pandas as pd
 from PIL import Image
 from sklearn.pipeline import Pipeline
-from zenml import step
+from zenml import log_metadata, step
 
 from conveyor.config import Features
 from conveyor.constants import CONFUSION_MATRIX, CURVES, HOLDOUT_METRICS
@@ -32,5 +32,6 @@ def evaluate_model(
     curves = curves_image(model, x, y, f"{best_candidate}: holdout curves")
     mlflow.log_image(matrix, "confusion_matrix.png")
     mlflow.log_image(curves, "curves.png")
+    log_metadata(metadata=metrics, artifact_name=HOLDOUT_METRICS, infer_artifact=True)  # a table in the dashboard
     logger.info("Holdout metrics of %s: %s", best_candidate, metrics)
     return metrics, matrix, curves

@@ -75,6 +75,8 @@ def test_drift_is_detected_on_a_shifted_sample_naming_the_columns(champion: str,
     assert scores["monthly_charges"]["score"] >= scores["monthly_charges"]["threshold"]
     assert output(run, "act_on_drift", "monitoring_action")["action"] == "warned"
 
+    table = output(run, "drift_report", "drift_table").set_index("column")
+    assert set(table.index[table["drifted"]]) == set(decision["drifted_columns"])
     html = output(run, "drift_report", "drift_report")
     assert "<html" in html.lower()
     assert output(run, "drift_report", "drift_report_json")["metrics"]
