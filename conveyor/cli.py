@@ -51,6 +51,9 @@ class PipelineEntry:
 
 PIPELINES: dict[str, PipelineEntry] = {
     "training": PipelineEntry("configs/training.yaml", TrainingConfig, "pipelines.training:training_pipeline"),
+    "deployment": PipelineEntry(
+        "configs/deployment.yaml", DeploymentConfig, "pipelines.deployment:deployment_pipeline"
+    ),
     "monitoring": PipelineEntry(
         "configs/monitoring.yaml", MonitoringConfig, "pipelines.monitoring:monitoring_pipeline"
     ),
@@ -58,9 +61,6 @@ PIPELINES: dict[str, PipelineEntry] = {
         "configs/batch_inference.yaml", BatchInferenceConfig, "pipelines.batch_inference:batch_inference_pipeline"
     ),
     "all": PipelineEntry("configs/all.yaml", DemoConfig, "conveyor.demo:run_all"),  # a sequence of the others
-    "deployment": PipelineEntry(
-        "configs/deployment.yaml", DeploymentConfig, "pipelines.deployment:deployment_pipeline"
-    ),
 }
 
 
