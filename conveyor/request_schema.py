@@ -11,12 +11,13 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, Strict, StrictStr, create_model
+from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, StrictStr, create_model
 
 
 def _field_type(feature: dict[str, Any]) -> Any:
     if feature["kind"] == "numeric":
-        return Annotated[float, Strict()]  # JSON numbers only: no strings, no booleans
+        # JSON numbers only: no strings, no booleans, and no Infinity/NaN (the model cannot score them).
+        return Annotated[float, Strict(), AllowInfNan(False)]
     categories = feature.get("categories") or []
     if categories and not feature.get("allow_unknown", False):
         return Literal[tuple(categories)]

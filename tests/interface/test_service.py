@@ -81,6 +81,16 @@ def test_bad_records_get_400_naming_the_field(
     assert field in _fields(batch)
 
 
+def test_infinity_and_nan_get_400_naming_the_field(client: Any, record: dict[str, Any]) -> None:
+    headers = {"content-type": "application/json"}
+    for literal in ("Infinity", "-Infinity", "NaN"):  # Python's JSON parser accepts them; the model cannot score them
+        body = json.dumps({**record, "monthly_charges": 0.5}).replace("0.5", literal).encode()
+        for path, payload in (("/predict", body), ("/predict_batch", b"[" + body + b"]")):
+            response = client.post(path, content=payload, headers=headers)
+            assert response.status_code == 400, (path, literal, response.text)
+            assert "monthly_charges" in _fields(response)
+
+
 def test_malformed_json_and_wrong_shapes_get_400(client: Any, record: dict[str, Any]) -> None:
     headers = {"content-type": "application/json"}
     assert client.post("/predict", content=b'{"tenure_months": 1,', headers=headers).status_code == 400

@@ -89,6 +89,8 @@ def test_model_input_types_columns_like_training() -> None:
         {**GOOD, "tenure": None},
         {**GOOD, "tenure": "3.5"},
         {**GOOD, "tenure": True},
+        {**GOOD, "tenure": float("inf")},
+        {**GOOD, "tenure": float("nan")},
         {**GOOD, "contract": "c"},
         {**GOOD, "contract": 1},
         {**GOOD, "extra": 1},
