@@ -9,7 +9,10 @@ ACTIVATE_MARK := \# conveyor state environment
 help:
 	@echo "make run          set up .venv, apply the default stack, run the training pipeline"
 	@echo "make test         set up .venv with dev tools, run lint and the whole test suite"
-	@echo "make bench        run the benchmarks in bench/ (writes bench/results/)"
+	@echo "make bench        the training benchmark (bench/results/training.md)"
+	@echo "make bench-serving / bench-drift   the serving and drift benchmarks"
+	@echo "make demo         python run.py --pipeline all: train, deploy, shifted traffic, monitor, retrain"
+	@echo "make dashboard    the ZenML dashboard on http://127.0.0.1:8237 (make dashboard-stop stops it)"
 	@echo "make clean-state  delete the local ZenML/MLflow/BentoML state in .conveyor/"
 
 $(PY):
