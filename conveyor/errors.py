@@ -18,6 +18,10 @@ Each message says what happened, to what, and what to do about it.
 from __future__ import annotations
 
 
+def _bullets(items: list[str]) -> str:
+    return "\n".join(f"  - {item}" for item in items)
+
+
 class ConveyorError(Exception):
     """Base class of every error Conveyor raises on purpose."""
 
@@ -28,8 +32,7 @@ class ConfigError(ConveyorError):
     def __init__(self, file: str, problems: list[str]):
         self.file = file
         self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"invalid config {file}:\n{lines}")
+        super().__init__(f"invalid config {file}:\n{_bullets(problems)}")
 
 
 class StackError(ConveyorError):
@@ -45,9 +48,8 @@ class DataValidationError(ConveyorError):
 
     def __init__(self, violations: list[str]):
         self.violations = violations
-        lines = "\n".join(f"  - {v}" for v in violations)
         super().__init__(
-            f"data validation failed with {len(violations)} violation(s):\n{lines}\n"
+            f"data validation failed with {len(violations)} violation(s):\n{_bullets(violations)}\n"
             "Fix the data or the `validation` rules in the run config; nothing was registered."
         )
 
@@ -73,9 +75,8 @@ class DriftBreachError(ConveyorError):
 
     def __init__(self, reasons: list[str]):
         self.reasons = reasons
-        lines = "\n".join(f"  - {r}" for r in reasons)
         super().__init__(
-            f"drift monitoring breached its thresholds:\n{lines}\n"
+            f"drift monitoring breached its thresholds:\n{_bullets(reasons)}\n"
             "Open the drift report artifact to see why; retrain (policy `retrain`) or adjust `thresholds`."
         )
 
