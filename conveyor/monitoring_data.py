@@ -19,11 +19,11 @@ import pandas as pd
 from conveyor.config import CurrentData, DataSource
 from conveyor.data.sources import load_source, resolve_path
 from conveyor.errors import DataSourceError, NoChampionError, ReferenceDataError
+from conveyor.paths import project_root
 from conveyor.registry import ZENML_VERSION_TAG, Champion, get_champion
 
 logger = logging.getLogger(__name__)
 
-DEPLOYMENT_CONFIG = "configs/deployment.yaml"
 _UUID = re.compile(r"\(([0-9a-fA-F-]{36})\)\s*$")
 
 
@@ -90,17 +90,12 @@ def champion_reference(tracking_uri: str, model_name: str) -> Reference:
 
 def prediction_log_path(path: str | None) -> Path:
     """The given log path, or the one the service writes to: configs/deployment.yaml, else the default."""
-    from conveyor import prediction_log
+    from conveyor import prediction_log, serving
 
     if path is not None:
         return resolve_path(path)
-    deployment = resolve_path(DEPLOYMENT_CONFIG)
-    if deployment.exists():
-        from conveyor.config import DeploymentConfig, load_run_config
-
-        configured = load_run_config(deployment, DeploymentConfig).parameters.service.prediction_log.path
-        if configured is not None:
-            return resolve_path(configured)
+    if (project_root() / serving.DEPLOYMENT_CONFIG).exists():
+        return serving.prediction_log_path(serving.deployment_config().parameters.service)
     return prediction_log.default_path()
 
 
