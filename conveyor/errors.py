@@ -18,7 +18,8 @@ Each message says what happened, to what, and what to do about it.
 from __future__ import annotations
 
 
-def _bullets(items: list[str]) -> str:
+def bullet_list(items: list[str]) -> str:
+    """Items as an indented "  - " list, one a line: how every Conveyor error lists its problems."""
     return "\n".join(f"  - {item}" for item in items)
 
 
@@ -32,7 +33,7 @@ class ConfigError(ConveyorError):
     def __init__(self, file: str, problems: list[str]):
         self.file = file
         self.problems = problems
-        super().__init__(f"invalid config {file}:\n{_bullets(problems)}")
+        super().__init__(f"invalid config {file}:\n{bullet_list(problems)}")
 
 
 class StackError(ConveyorError):
@@ -49,7 +50,7 @@ class DataValidationError(ConveyorError):
     def __init__(self, violations: list[str]):
         self.violations = violations
         super().__init__(
-            f"data validation failed with {len(violations)} violation(s):\n{_bullets(violations)}\n"
+            f"data validation failed with {len(violations)} violation(s):\n{bullet_list(violations)}\n"
             "Fix the data or the `validation` rules in the run config; nothing was registered."
         )
 
@@ -76,7 +77,7 @@ class DriftBreachError(ConveyorError):
     def __init__(self, reasons: list[str]):
         self.reasons = reasons
         super().__init__(
-            f"drift monitoring breached its thresholds:\n{_bullets(reasons)}\n"
+            f"drift monitoring breached its thresholds:\n{bullet_list(reasons)}\n"
             "Open the drift report artifact to see why; retrain (policy `retrain`) or adjust `thresholds`."
         )
 

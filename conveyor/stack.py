@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from conveyor.errors import StackError
+from conveyor.errors import StackError, bullet_list
 from conveyor.paths import state_dir
 
 logger = logging.getLogger(__name__)
@@ -156,7 +156,7 @@ def load_stack_file(path: str | Path) -> StackSpec:
         if required not in components:
             problems.append(f"component '{required}' is missing: every stack needs one")
     if problems:
-        raise StackError(f"invalid stack file {path}:\n" + "\n".join(f"  - {p}" for p in problems))
+        raise StackError(f"invalid stack file {path}:\n{bullet_list(problems)}")
     return StackSpec(name=name, components=tuple(specs))
 
 
