@@ -34,7 +34,7 @@ class DataSource(Strict):
     """Where the training data comes from."""
 
     kind: Literal["churn", "csv", "parquet", "sklearn"]
-    path: str | None = Field(None, description="csv/parquet: file path, relative to the project root")
+    path: str | None = Field(None, description="csv/parquet: a path (relative to the project root) or a URI")
     name: str | None = Field(None, description="sklearn: a bundled dataset (iris, wine, breast_cancer)")
     rows: int | None = Field(None, gt=0, description="churn: number of rows to generate")
     drift: float = Field(0.0, ge=0.0, description="churn: how far to shift the distribution (0 = none)")
@@ -289,7 +289,9 @@ class CurrentData(Strict):
 
     kind: Literal["prediction_log", "csv", "parquet", "churn"]
     path: str | None = Field(
-        None, description="csv/parquet: the file; prediction_log: null = where configs/deployment.yaml logs"
+        None,
+        description="csv/parquet: a path or URI; prediction_log: a log file, or a directory or prefix of shipped "
+        "logs (s3://bucket/prediction-logs/); null = where configs/deployment.yaml logs",
     )
     last: int | None = Field(None, gt=0, description="prediction_log: the newest this many records")
     champion_only: bool = Field(False, description="prediction_log: only records the champion version predicted")
@@ -338,7 +340,9 @@ class MonitoringThresholds(Strict):
 class Retraining(Strict):
     config: str = Field(description="training run config, relative to the project root")
     overrides: list[str] = Field([], description="key=value overrides of that config, as with run.py --set")
-    labelled: str | None = Field(None, description="csv/parquet of newly labelled rows appended to the training data")
+    labelled: str | None = Field(
+        None, description="csv/parquet (a path or URI) of newly labelled rows appended to the training data"
+    )
 
 
 class MonitoringParams(Strict):
@@ -358,7 +362,7 @@ class MonitoringConfig(RunConfig):
 
 
 class BatchInput(Strict):
-    path: str = Field(description="csv or parquet file of records, relative to the project root")
+    path: str = Field(description="csv or parquet file of records: a path (relative: to the project root) or a URI")
 
     @field_validator("path")
     @classmethod
@@ -369,7 +373,9 @@ class BatchInput(Strict):
 
 
 class BatchOutput(Strict):
-    path: str = Field(description="predictions file (.csv or .parquet); invalid rows go beside it as <stem>.invalid")
+    path: str = Field(
+        description="predictions file (.csv or .parquet; a path or URI); invalid rows go beside it as <stem>.invalid"
+    )
 
     @field_validator("path")
     @classmethod

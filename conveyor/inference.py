@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from conveyor import storage
 from conveyor.errors import NoChampionError
 from conveyor.records import ROW, model_input
 from conveyor.registry import Champion, get_champion
@@ -42,14 +42,16 @@ def predict_frame(model: Any, valid: pd.DataFrame, schema: dict[str, Any], versi
     return out[[ROW, *[c for c in out.columns if c != ROW]]]
 
 
-def invalid_path(output: Path) -> Path:
+def invalid_path(output: str) -> str:
     """Where the invalid rows of a batch go: beside the predictions, ``<stem>.invalid<suffix>``."""
-    return output.with_name(f"{output.stem}.invalid{output.suffix}")
+    stem, dot, suffix = output.rpartition(".")
+    return f"{stem}.invalid.{suffix}" if dot else f"{output}.invalid"
 
 
-def write_table(frame: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".parquet":
-        frame.to_parquet(path, index=False)
-    else:
-        frame.to_csv(path, index=False)
+def write_table(frame: pd.DataFrame, location: str, key: str = "output.path") -> None:
+    """Write ``frame`` as csv or parquet (by the suffix) to a local path or a URI."""
+    with storage.open_file(location, key, "wb") as handle:
+        if location.endswith(".parquet"):
+            frame.to_parquet(handle, index=False)
+        else:
+            frame.to_csv(handle, index=False)

@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from conveyor import storage
 from conveyor.config import CurrentData, DataSource
-from conveyor.data.sources import load_source, resolve_path
+from conveyor.data.sources import load_source
 from conveyor.errors import DataSourceError, NoChampionError, ReferenceDataError
 from conveyor.paths import project_root
 from conveyor.registry import ZENML_VERSION_TAG, Champion, get_champion
@@ -88,15 +88,18 @@ def champion_reference(tracking_uri: str, model_name: str) -> Reference:
     return Reference(champion, str(version.id), str(artifact_id), dict(schema), data)
 
 
-def prediction_log_path(path: str | None) -> Path:
-    """The given log path, or the one the service writes to: configs/deployment.yaml, else the default."""
+def prediction_log_path(path: str | None) -> str:
+    """Where to read the prediction log: ``path`` (a file, a URI, a directory or prefix of shipped logs).
+
+    Without ``path``, the file the service writes to: the one configs/deployment.yaml sets, else the default.
+    """
     from conveyor import prediction_log, serving
 
     if path is not None:
-        return resolve_path(path)
+        return storage.locate(path)
     if (project_root() / serving.DEPLOYMENT_CONFIG).exists():
-        return serving.prediction_log_path(serving.deployment_config().parameters.service)
-    return prediction_log.default_path()
+        return str(serving.prediction_log_path(serving.deployment_config().parameters.service))
+    return str(prediction_log.default_path())
 
 
 def load_current(source: CurrentData, seed: int, champion_version: str | None) -> pd.DataFrame:
@@ -104,17 +107,17 @@ def load_current(source: CurrentData, seed: int, champion_version: str | None) -
     from conveyor import prediction_log
 
     if source.kind == "prediction_log":
-        path = prediction_log_path(source.path)
-        if not path.exists() and not list(path.parent.glob(f"{path.name}.*")):
-            logger.warning("Prediction log %s does not exist yet: no current data", path)
+        location = prediction_log_path(source.path)
+        if not prediction_log.log_files(location)[1]:
+            logger.warning("Prediction log %s does not exist yet: no current data", location)
             return pd.DataFrame()
         version = champion_version if source.champion_only else None
-        frame = prediction_log.read_features(path, last=source.last, version=version)
+        frame = prediction_log.read_features(location, last=source.last, version=version)
         return frame.drop(columns=[c for c in frame.columns if str(c).startswith("_")])
     if source.kind == "churn":
         return load_source(DataSource(kind="churn", rows=source.rows, drift=source.drift), seed=seed)
     assert source.path is not None  # guaranteed by the schema
-    return load_source(DataSource(kind=source.kind, path=source.path), seed=seed)
+    return load_source(DataSource(kind=source.kind, path=source.path), seed=seed, key="current.path")
 
 
 def model_columns_of(frame: pd.DataFrame, numeric: list[str], categorical: list[str]) -> pd.DataFrame:

@@ -7,21 +7,30 @@ One line per predicted record::
 
 The log is bounded: when ``predictions.jsonl`` passes ``max_bytes`` it is rotated to
 ``predictions.jsonl.1`` (older files shift up to ``.<backups>``; the oldest is deleted).
+
+The service writes to a local file. The reader also takes a URI (``s3://bucket/logs/predictions.jsonl``,
+through fsspec) or a directory or prefix of log files shipped there from several hosts
+(``s3://bucket/prediction-logs/``), rotated backups included.
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from fsspec import AbstractFileSystem
 
+from conveyor import storage
 from conveyor.paths import state_dir
 
 FILE_NAME = "predictions.jsonl"
+_LOG_FILE = re.compile(r"^(?P<log>.+\.jsonl)(?:\.(?P<index>\d+))?$")
 
 
 def default_path() -> Path:
@@ -56,31 +65,60 @@ class PredictionLogWriter:
             handle.write("".join(json.dumps(r, default=str) + "\n" for r in records))
 
 
-def _files_oldest_first(path: Path) -> list[Path]:
-    rotated = sorted(
-        path.parent.glob(f"{path.name}.*"), key=lambda p: int(p.suffix[1:]) if p.suffix[1:].isdigit() else 0
-    )
-    return [*reversed(rotated), path]
+def log_files(location: str | Path, key: str = "current.path") -> tuple[AbstractFileSystem, list[list[str]]]:
+    """The filesystem and the files of each log at ``location``, every log's files oldest first.
+
+    ``location`` is one log (a local path or URI of the live file; its rotated backups ``<name>.<n>`` beside
+    it are included) or a directory or prefix (ending in ``/``) of shipped logs: every ``*.jsonl`` and
+    ``*.jsonl.<n>`` file below it, grouped by log.
+    """
+    fs, path = storage.filesystem(storage.locate(location), key)
+    logs: dict[str, list[tuple[int, str]]] = {}
+    if str(location).endswith("/") or fs.isdir(path):
+        for file in fs.find(path):
+            match = _LOG_FILE.match(file)
+            if match is not None:
+                logs.setdefault(match["log"], []).append((int(match["index"] or 0), file))
+    else:
+        suffixes = ((file[len(path) + 1 :], file) for file in fs.glob(f"{glob.escape(path)}.*"))
+        backups = [(int(suffix), file) for suffix, file in suffixes if suffix.isdigit()]
+        if backups or fs.exists(path):
+            logs[path] = [*backups, *([(0, path)] if fs.exists(path) else [])]
+    return fs, [[file for _, file in sorted(files, reverse=True)] for _, files in sorted(logs.items())]
 
 
-def iter_records(path: Path) -> Iterator[dict[str, Any]]:
-    """Every record in the log and its rotated files, oldest first; a torn last line is skipped."""
-    for file in _files_oldest_first(path):
-        if not file.exists():
-            continue
-        with open(file, encoding="utf-8") as handle:
+def _read(fs: AbstractFileSystem, file: str) -> Iterator[dict[str, Any]]:
+    try:
+        with fs.open(file, "rt", encoding="utf-8") as handle:
             for line in handle:
                 try:
                     yield json.loads(line)
                 except json.JSONDecodeError:
-                    continue
+                    continue  # a torn last line, written while the service was stopped
+    except FileNotFoundError:
+        return  # rotated away between listing and reading
 
 
-def read_features(path: Path, last: int | None = None, version: str | None = None) -> pd.DataFrame:
+def iter_records(location: str | Path, key: str = "current.path") -> Iterator[dict[str, Any]]:
+    """Every record at ``location`` (see ``log_files``), oldest first; a torn last line is skipped.
+
+    One log is read in its own order; the records of several logs (shipped from several hosts) are merged
+    by their timestamp ``ts``.
+    """
+    fs, logs = log_files(location, key)
+    if len(logs) == 1:
+        for file in logs[0]:
+            yield from _read(fs, file)
+        return
+    records = [record for files in logs for file in files for record in _read(fs, file)]
+    yield from sorted(records, key=lambda r: str(r.get("ts") or ""))
+
+
+def read_features(location: str | Path, last: int | None = None, version: str | None = None) -> pd.DataFrame:
     """The logged feature rows (newest ``last`` of them), optionally for one model version only."""
     rows = [
         {**r["features"], "_prediction": r.get("prediction"), "_ts": r.get("ts"), "_version": r.get("version")}
-        for r in iter_records(path)
+        for r in iter_records(location)
         if version is None or str(r.get("version")) == str(version)
     ]
     frame = pd.DataFrame(rows)

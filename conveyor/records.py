@@ -139,13 +139,18 @@ def _parse_number(value: Any) -> Any:
         return value  # kept as text, so the row is reported with the value it had
 
 
-def read_table(path: Path, schema: dict[str, Any]) -> pd.DataFrame:
-    """A CSV or Parquet file of records, typed by the schema where the format carries no types.
+def read_table(path: str | Path, schema: dict[str, Any], key: str = "input.path") -> pd.DataFrame:
+    """A CSV or Parquet file of records (a local path or a URI), typed by the schema where the format has no types.
 
     Categorical features are read as strings. A numeric column with one bad cell comes back as text;
-    ``split_frame`` parses it cell by cell, so that cell is reported on its own row.
+    ``split_frame`` parses it cell by cell, so that cell is reported on its own row. ``key`` names the
+    config key of the path in errors.
     """
-    if path.suffix == ".parquet":
-        return pd.read_parquet(path)
+    from conveyor import storage
+    from conveyor.data.sources import read_table as read_file
+
+    location = storage.locate(path)
+    if location.endswith(".parquet"):
+        return read_file(location, "parquet", key)
     categorical = {f["name"]: str for f in schema["features"] if f["kind"] == "categorical"}
-    return pd.read_csv(path, dtype=categorical)
+    return read_file(location, "csv", key, dtype=categorical)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from conveyor import storage
 from conveyor.config import DataSource
 from conveyor.data.churn import generate_churn
 from conveyor.errors import DataSourceError
@@ -26,13 +28,29 @@ def _sklearn(name: str) -> pd.DataFrame:
 
 
 def resolve_path(path: str) -> Path:
-    """A data path from a config: absolute as given, relative to the project root otherwise."""
+    """A local project file from a config (a run config, the service's own log): absolute, or under the root.
+
+    Data paths go through ``conveyor.storage.locate`` instead, which also takes URIs.
+    """
     candidate = Path(path)
     return candidate if candidate.is_absolute() else project_root() / candidate
 
 
-def load_source(source: DataSource, seed: int) -> pd.DataFrame:
-    """Load ``source``; ``seed`` drives the churn generator."""
+def read_table(location: str, kind: str, key: str, **options: Any) -> pd.DataFrame:
+    """Read a csv or parquet file at a local path or URI; errors name the file and the config ``key``."""
+    if not storage.exists(location, key):
+        raise DataSourceError(f"data file {location} does not exist: check `{key}` in the run config")
+    try:
+        with storage.open_file(location, key) as handle:
+            return pd.read_csv(handle, **options) if kind == "csv" else pd.read_parquet(handle, **options)
+    except Exception as exc:  # noqa: BLE001 - any reader failure becomes one clear error
+        raise DataSourceError(
+            f"could not read {kind} file {location} (`{key}`): {exc}; check that it is a {kind} file"
+        ) from exc
+
+
+def load_source(source: DataSource, seed: int, key: str = "data.path") -> pd.DataFrame:
+    """Load ``source``; ``seed`` drives the churn generator; ``key`` is where its path is configured."""
     if source.kind == "churn":
         assert source.rows is not None  # guaranteed by the schema
         return generate_churn(source.rows, seed=seed, drift=source.drift)
@@ -40,10 +58,4 @@ def load_source(source: DataSource, seed: int) -> pd.DataFrame:
         assert source.name is not None
         return _sklearn(source.name)
     assert source.path is not None
-    path = resolve_path(source.path)
-    if not path.exists():
-        raise DataSourceError(f"data file {path} does not exist: check `data.path` in the run config")
-    try:
-        return pd.read_csv(path) if source.kind == "csv" else pd.read_parquet(path)
-    except Exception as exc:  # noqa: BLE001 - any reader failure becomes one clear error
-        raise DataSourceError(f"could not read {source.kind} file {path}: {exc}") from exc
+    return read_table(storage.locate(source.path), source.kind, key)

@@ -6,10 +6,9 @@ from typing import Annotated, Any
 import pandas as pd
 from zenml import step
 
+from conveyor import storage
 from conveyor.config import BatchInput
 from conveyor.constants import BATCH_INPUT, REFERENCE_INFO
-from conveyor.data.sources import resolve_path
-from conveyor.errors import DataSourceError
 from conveyor.inference import champion_with_schema
 from conveyor.records import read_table
 from conveyor.registry import stack_tracking_uri
@@ -23,9 +22,7 @@ def load_batch(
 ) -> tuple[Annotated[pd.DataFrame, BATCH_INPUT], Annotated[dict[str, Any], REFERENCE_INFO]]:
     """The exact champion version (never "latest") and the records, typed by its feature schema."""
     champion, schema = champion_with_schema(stack_tracking_uri(), model_name)
-    path = resolve_path(source.path)
-    if not path.exists():
-        raise DataSourceError(f"batch input {path} does not exist: check `input.path` in the run config")
-    frame = read_table(path, schema)
+    path = storage.locate(source.path)
+    frame = read_table(path, schema, key="input.path")
     logger.info("Read %d records from %s for %s version %s", len(frame), path, model_name, champion.version)
     return frame, {"model": model_name, "version": champion.version, "feature_schema": schema}

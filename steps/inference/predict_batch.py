@@ -6,9 +6,9 @@ from typing import Annotated, Any
 import pandas as pd
 from zenml import log_metadata, step
 
+from conveyor import storage
 from conveyor.config import BatchOutput
 from conveyor.constants import PREDICTIONS
-from conveyor.data.sources import resolve_path
 from conveyor.inference import invalid_path, predict_frame, write_table
 from conveyor.registry import load_version, stack_tracking_uri
 
@@ -22,13 +22,13 @@ def predict_batch(
     """The model is the exact champion version resolved when the batch was read."""
     model = load_version(stack_tracking_uri(), reference_info["model"], reference_info["version"])
     predictions = predict_frame(model, valid_rows, reference_info["feature_schema"], reference_info["version"])
-    path = resolve_path(output.path)
-    write_table(predictions, path)
+    path = storage.locate(output.path)
+    write_table(predictions, path, key="output.path")
     rejected = invalid_path(path)
     if len(invalid_rows):
-        write_table(invalid_rows, rejected)
-    elif rejected.exists():
-        rejected.unlink()  # a stale file from an earlier batch would be mistaken for this one's
+        write_table(invalid_rows, rejected, key="output.path")
+    else:
+        storage.remove(rejected, "output.path")  # a stale file from an earlier batch would be mistaken for this one's
     log_metadata(
         metadata={
             "path": str(path),
