@@ -6,10 +6,9 @@ MLflow registry stages are deprecated, so the champion is the model version carr
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +17,7 @@ from typing import Any
 
 from conveyor.constants import CHAMPION_ALIAS
 from conveyor.errors import StackError
-from conveyor.paths import state_dir
+from conveyor.lease import store_lease
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +63,9 @@ def ensure_experiment(tracking_uri: str, name: str) -> None:
     import mlflow
 
     # The first client of a fresh SQLite store runs MLflow's schema migrations; two runs starting at once
-    # would both migrate and one would crash ("table _alembic_tmp_experiments already exists").
-    with state_lock("mlflow-init.lock"):
+    # would both migrate and one would crash ("table _alembic_tmp_experiments already exists"). On a
+    # server, two runs would both try to create the experiment.
+    with store_lease("mlflow-init"):
         client = mlflow.MlflowClient(tracking_uri=tracking_uri)
         if client.get_experiment_by_name(name) is not None:
             return
@@ -104,38 +104,35 @@ def load_version(tracking_uri: str, model_name: str, version: str) -> Any:
 
 
 @contextmanager
-def promotion_lock() -> Iterator[None]:
-    """One promotion at a time on this machine (an advisory file lock in the state directory)."""
-    with state_lock("promotion.lock"):
+def promotion_lock(model_name: str) -> Iterator[None]:
+    """One promotion of ``model_name`` at a time among all processes that share the ZenML store."""
+    with store_lease(f"promotion:{model_name}"):
         yield
 
 
-@contextmanager
-def state_lock(name: str) -> Iterator[None]:
-    """An advisory file lock in the state directory: one holder at a time among this machine's processes."""
-    path = state_dir() / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def set_champion(tracking_uri: str, model_name: str, version: str, expected_previous: str | None) -> bool:
+def set_champion(
+    tracking_uri: str,
+    model_name: str,
+    version: str,
+    expected_previous: str | None,
+    on_promoted: Callable[[], None] | None = None,
+) -> bool:
     """Move the champion alias to ``version`` if the champion is still ``expected_previous``.
 
     Returns False, changing nothing, when another run promoted a different version since the gate
     compared against ``expected_previous``: that run's gate did not see this challenger.
+    ``on_promoted`` runs after the alias moved and before the promotion lock is released, so mirrors
+    of the champion (the ZenML stage) change in the same order as the alias.
     """
     import mlflow
 
     client = mlflow.MlflowClient(tracking_uri=tracking_uri)
-    with promotion_lock():
+    with promotion_lock(model_name):
         current = get_champion(tracking_uri, model_name)
         if (current.version if current else None) != expected_previous:
             return False
         client.set_registered_model_alias(model_name, CHAMPION_ALIAS, version)
         client.set_model_version_tag(model_name, version, PROMOTED_AT_TAG, datetime.now(UTC).isoformat())
+        if on_promoted is not None:
+            on_promoted()
     return True

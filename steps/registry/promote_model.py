@@ -20,7 +20,20 @@ def promote_model(decision: dict[str, Any], registered: dict[str, Any]) -> Annot
     if not decision["promote"]:
         logger.info("Kept the champion (version %s): %s", decision["champion_version"], decision["reason"])
         return result
-    moved = set_champion(stack_tracking_uri(), registered["name"], registered["version"], decision["champion_version"])
+
+    def mirror_to_zenml() -> None:
+        # The ZenML model version that registration linked to the MLflow version.
+        Client().update_model_version(
+            model_name_or_id=registered["name"],
+            version_name_or_id=UUID(registered["zenml_model_version_id"]),
+            stage=PRODUCTION_STAGE,
+            force=True,
+        )
+
+    moved = set_champion(
+        stack_tracking_uri(), registered["name"], registered["version"], decision["champion_version"],
+        on_promoted=mirror_to_zenml,
+    )
     if not moved:
         result["reason"] = (
             "another run changed the champion after this run's gate compared against version "
@@ -28,13 +41,6 @@ def promote_model(decision: dict[str, Any], registered: dict[str, Any]) -> Annot
         )
         logger.warning("Not promoted: %s", result["reason"])
         return result
-    # The ZenML model version that registration linked to the MLflow version.
-    Client().update_model_version(
-        model_name_or_id=registered["name"],
-        version_name_or_id=UUID(registered["zenml_model_version_id"]),
-        stage=PRODUCTION_STAGE,
-        force=True,
-    )
     result["promoted"] = True
     logger.info(
         "Promoted %s version %s: MLflow alias '%s', ZenML stage '%s'",
