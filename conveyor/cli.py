@@ -47,6 +47,7 @@ class PipelineEntry:
     config: str
     schema: type[RunConfig]
     target: str  # "module:function"
+    after: str | None = None  # "module:function" the client runs with the finished run (a step cannot launch runs)
 
 
 PIPELINES: dict[str, PipelineEntry] = {
@@ -55,7 +56,10 @@ PIPELINES: dict[str, PipelineEntry] = {
         "configs/deployment.yaml", DeploymentConfig, "pipelines.deployment:deployment_pipeline"
     ),
     "monitoring": PipelineEntry(
-        "configs/monitoring.yaml", MonitoringConfig, "pipelines.monitoring:monitoring_pipeline"
+        "configs/monitoring.yaml",
+        MonitoringConfig,
+        "pipelines.monitoring:monitoring_pipeline",
+        after="conveyor.retraining:retrain_if_requested",  # starts the training run the retrain policy requested
     ),
     "batch_inference": PipelineEntry(
         "configs/batch_inference.yaml", BatchInferenceConfig, "pipelines.batch_inference:batch_inference_pipeline"
@@ -114,13 +118,17 @@ def run_tags(name: str, config: RunConfig) -> list[str]:
     return [*tags, *(t for t in config.tags if t not in tags)]
 
 
+def _load(target: str) -> Any:
+    module, _, function = target.partition(":")
+    return getattr(importlib.import_module(module), function)
+
+
 def run_pipeline(name: str, config: RunConfig, no_cache: bool) -> Any:
-    """Launch pipeline ``name`` with a validated config on the active stack."""
+    """Launch pipeline ``name`` with a validated config on the active stack; then its ``after`` follow-up."""
     from conveyor.registry import ensure_experiment, stack_tracking_uri
 
     entry = PIPELINES[name]
-    module, _, function = entry.target.partition(":")
-    pipeline = getattr(importlib.import_module(module), function)
+    pipeline = _load(entry.target)
     if not hasattr(pipeline, "with_options"):  # not a ZenML pipeline but a sequence of them (`all`)
         return pipeline(config, no_cache)
     ensure_experiment(stack_tracking_uri(), pipeline.name)
@@ -136,7 +144,10 @@ def run_pipeline(name: str, config: RunConfig, no_cache: bool) -> Any:
     }
     if config.run_name:
         options["run_name"] = config.run_name
-    return pipeline.with_options(**options)(params=config.parameters, model=config.model)
+    run = pipeline.with_options(**options)(params=config.parameters, model=config.model)
+    if entry.after is not None and run is not None:
+        _load(entry.after)(run)
+    return run
 
 
 def status(config_file: Path) -> dict[str, Any]:

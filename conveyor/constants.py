@@ -41,6 +41,8 @@ DATA_SUMMARY = "data_summary"
 DATA_SUMMARY_JSON = "data_summary_json"
 DRIFT_DECISION = "drift_decision"
 MONITORING_ACTION = "monitoring_action"
+# Where the retrain policy puts the training config and data it prepares, inside the active artifact store.
+RETRAINING_FOLDER = "conveyor/retraining"
 BATCH_INPUT = "batch_input"
 VALID_ROWS = "valid_rows"
 INVALID_ROWS = "invalid_rows"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from pathlib import Path
 from typing import Any
 
 from conveyor.config import (
@@ -44,13 +43,13 @@ def _output(run: Any, step: str, name: str) -> Any:
     return Client().get_pipeline_run(run.id).steps[step].outputs[name][0].load()
 
 
-def _log_count(path: Path) -> int:
+def _log_count(path: str) -> int:
     from conveyor.prediction_log import iter_records
 
     return sum(1 for _ in iter_records(path))
 
 
-def send_traffic(url: str, traffic: Traffic, features: list[str], log: Path) -> int:
+def send_traffic(url: str, traffic: Traffic, features: list[str], log: str) -> int:
     """POST ``traffic.rows`` shifted records to ``/predict_batch``; wait until the service has logged them."""
     import httpx
 
@@ -77,6 +76,7 @@ def run_all(config: DemoConfig, no_cache: bool) -> dict[str, Any]:
     """Run the whole loop; return what each stage did."""
     from conveyor.cli import run_pipeline
     from conveyor.monitoring_data import prediction_log_path
+    from conveyor.retraining import retraining_outcome
 
     params, name = config.parameters, config.model.name
     summary: dict[str, Any] = {}
@@ -106,7 +106,8 @@ def run_all(config: DemoConfig, no_cache: bool) -> dict[str, Any]:
         extra.append(f"retrain.labelled={path}")
     monitoring = run_pipeline("monitoring", _stage(params.monitoring, MonitoringConfig, name, *extra), no_cache)
     summary["monitoring"] = _output(monitoring, "decide_drift", "drift_decision")
-    summary["action"] = _output(monitoring, "act_on_drift", MONITORING_ACTION)
+    # the retraining that the monitoring run requested (the client ran it), else the step's own action
+    summary["action"] = retraining_outcome(monitoring) or _output(monitoring, "act_on_drift", MONITORING_ACTION)
     logger.info("Demo 4/4 monitoring: %s; action: %s", summary["monitoring"]["status"], summary["action"])
 
     if params.redeploy and summary["action"].get("promoted"):

@@ -10,7 +10,7 @@
     ├── DeploymentError           a deployment did not come up, or its predictions differ from the model's
     ├── ReferenceDataError        the champion's training data (the drift reference) cannot be found
     ├── DriftBreachError          monitoring found drift and the policy is `fail` (carries the decision)
-    └── RetrainingError           the training run that monitoring started did not finish
+    └── RetrainingError           the training run that monitoring requested did not finish
 
 Each message says what happened, to what, and what to do about it.
 """
@@ -83,4 +83,4 @@ class DriftBreachError(ConveyorError):
 
 
 class RetrainingError(ConveyorError):
-    """The training pipeline that the ``retrain`` policy started failed."""
+    """The training run that the ``retrain`` policy requested (started by the client) failed."""

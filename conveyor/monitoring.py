@@ -2,30 +2,28 @@
 
 ``decide`` turns a typed drift result and the thresholds of the run config into a typed verdict with
 one of three states: ``ok``, ``drift`` (a threshold is breached) or ``not_enough_data`` (too few current
-rows to say either). ``retraining_config`` builds the training run that the ``retrain`` policy starts,
-and ``start_retraining`` launches it.
+rows to say either). ``retraining_config`` builds the training run that the ``retrain`` policy requests.
 
-ZenML refuses to start a pipeline from inside a running step ("Preventing execution of pipeline"), so
-retraining runs ``run.py --pipeline training`` in a child process on the same stack and state, under a
-run name derived from the monitoring run; the caller then reads that run's outputs by name.
+A step only decides and prepares: it cannot start a pipeline (ZenML refuses, and on a cluster the step's
+pod has no client context), so the ``act_on_drift`` step writes the config where every process of the
+stack can read it and returns the request; the client that launched the monitoring run starts the
+training run (``conveyor.retraining``).
 """
 
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
 import yaml
 
+from conveyor import storage
 from conveyor.config import MonitoringThresholds, Retraining, TrainingConfig, load_run_config
-from conveyor.data.sources import load_source, resolve_path
+from conveyor.data.sources import load_source, read_table, resolve_path
 from conveyor.drift import DriftResult
-from conveyor.errors import DataSourceError, RetrainingError
-from conveyor.paths import project_root, state_dir
+from conveyor.errors import DataSourceError
 
 logger = logging.getLogger(__name__)
 
@@ -117,53 +115,42 @@ def decide(result: DriftResult, thresholds: MonitoringThresholds) -> MonitoringD
     )
 
 
-def retraining_config(retrain: Retraining, model_name: str, run_tag: str) -> TrainingConfig:
-    """The training run config the ``retrain`` policy starts, for the monitored model.
+def retraining_config(retrain: Retraining, model_name: str, monitoring_run: str, folder: str) -> TrainingConfig:
+    """The training run config the ``retrain`` policy requests, for the monitored model, fully resolved.
 
     The model name always comes from the monitoring config, so the retrained challenger is gated against
-    the champion that was monitored. With ``labelled`` set, the configured training data and the newly
-    labelled rows are written together to one Parquet file in the state directory, which becomes the
-    training data source; the training pipeline validates it like any other data.
+    the champion that was monitored; the run is named ``retrain-<monitoring run>``. With ``labelled`` set,
+    the configured training data and the newly labelled rows are written together to
+    ``<folder>/<monitoring run>.parquet`` (a path or URI every process of the stack can read: the step
+    passes the artifact store's), which becomes the training data source; the training pipeline validates
+    it like any other data.
     """
-    overrides = [*retrain.overrides, f"model.name={model_name}"]
+    overrides = [*retrain.overrides, f"model.name={model_name}", f"run_name=retrain-{monitoring_run}"]
     config = load_run_config(resolve_path(retrain.config), TrainingConfig, overrides)
     if retrain.labelled is None:
         return config
-    labelled_path = resolve_path(retrain.labelled)
-    if not labelled_path.exists():
-        raise DataSourceError(f"newly labelled data {labelled_path} does not exist: check `retrain.labelled`")
-    reader = pd.read_parquet if labelled_path.suffix == ".parquet" else pd.read_csv
-    labelled = reader(labelled_path)
+    labelled_path = storage.locate(retrain.labelled)
+    kind = "parquet" if labelled_path.endswith(".parquet") else "csv"
+    labelled = read_table(labelled_path, kind, "retrain.labelled")
     base = load_source(config.parameters.data, seed=config.parameters.seed)
     missing = sorted(set(base.columns) - set(labelled.columns))
     if missing:
-        raise DataSourceError(f"newly labelled data {labelled_path} lacks column(s) {missing} of the training data")
+        raise DataSourceError(
+            f"newly labelled data {labelled_path} lacks column(s) {missing} of the training data: "
+            "check `retrain.labelled`"
+        )
     combined = pd.concat([base, labelled[list(base.columns)]], ignore_index=True)
-    out = state_dir() / "retraining" / f"{run_tag}.parquet"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    combined.to_parquet(out, index=False)
+    out = f"{folder.rstrip('/')}/{monitoring_run}.parquet"
+    with storage.open_file(out, "retrain.labelled", "wb") as handle:
+        combined.to_parquet(handle, index=False)
     logger.info("Retraining data: %d configured + %d newly labelled rows in %s", len(base), len(labelled), out)
-    data = {"kind": "parquet", "path": str(out)}
+    data = {"kind": "parquet", "path": out}
     return load_run_config(resolve_path(retrain.config), TrainingConfig, [*overrides, f"data={data}"])
 
 
-def start_retraining(config: TrainingConfig, run_name: str) -> str:
-    """Run the training pipeline with ``config`` as run ``run_name`` in a child process; return the run name.
-
-    The config is written, fully resolved, beside the other retraining files in the state directory, so
-    the run can be repeated by hand with ``python run.py --pipeline training --config <that file>``.
-    """
-    raw = config.model_dump(mode="json")
-    raw["run_name"] = run_name
-    path = state_dir() / "retraining" / f"{run_name}.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(raw, sort_keys=False))
-    command = [sys.executable, str(project_root() / "run.py"), "--pipeline", "training", "--config", str(path)]
-    logger.info("Retraining: %s", " ".join(command))
-    finished = subprocess.run([*command, "--no-cache"], cwd=project_root(), check=False)
-    if finished.returncode != 0:
-        raise RetrainingError(
-            f"the retraining run '{run_name}' exited with code {finished.returncode}; its output is above, and "
-            f"`python run.py --pipeline training --config {path}` repeats it"
-        )
-    return run_name
+def write_config(config: TrainingConfig, location: str) -> str:
+    """Write ``config`` as a run-config YAML file at ``location`` (a path or URI); return the location."""
+    text = yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
+    with storage.open_file(location, "retrain.config", "wb") as handle:
+        handle.write(text.encode())
+    return location

@@ -1,4 +1,4 @@
-"""Apply the policy of the run config when monitoring breached: warn, fail, or retrain."""
+"""Apply the policy of the run config when monitoring breached: warn, fail, or request a retraining."""
 
 import logging
 from typing import Annotated, Any, Literal
@@ -7,9 +7,9 @@ from zenml import get_step_context, step
 from zenml.client import Client
 
 from conveyor.config import Retraining
-from conveyor.constants import MONITORING_ACTION, PROMOTION
+from conveyor.constants import MONITORING_ACTION, RETRAINING_FOLDER
 from conveyor.errors import DriftBreachError
-from conveyor.monitoring import retraining_config, start_retraining
+from conveyor.monitoring import retraining_config, write_config
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +21,11 @@ def act_on_drift(
     retrain: Retraining,
     model_name: str,
 ) -> Annotated[dict[str, Any], MONITORING_ACTION]:
-    """Retraining runs the training pipeline, whose own gate decides whether the champion changes."""
+    """Retraining is only requested here: the client that launched this run starts the training pipeline.
+
+    The resolved training config (and, with ``retrain.labelled``, the combined training data) is written to
+    the active artifact store, which every process of the stack can read.
+    """
     action: dict[str, Any] = {"status": drift_decision["status"], "policy": policy, "action": "none"}
     if not drift_decision["breached"]:
         logger.info("No action: monitoring status is %s", drift_decision["status"])
@@ -33,20 +37,18 @@ def act_on_drift(
         return {**action, "action": "warned"}
 
     monitoring_run = get_step_context().pipeline_run.name
-    config = retraining_config(retrain, model_name, monitoring_run)
-    logger.info("Drift breached the thresholds (policy: retrain): starting the training pipeline")
-    run = Client().get_pipeline_run(start_retraining(config, f"retrain-{monitoring_run}"))
-    promotion = run.steps["promote_model"].outputs[PROMOTION][0].load()
-    outcome = "was promoted" if promotion["promoted"] else "was not promoted"
+    folder = f"{str(Client().active_stack.artifact_store.path).rstrip('/')}/{RETRAINING_FOLDER}"
+    config = retraining_config(retrain, model_name, monitoring_run, folder)
+    config_uri = write_config(config, f"{folder}/{config.run_name}.yaml")
     logger.info(
-        "Retraining run %s: challenger version %s %s (%s)", run.name, promotion["version"], outcome, promotion["reason"]
+        "Drift breached the thresholds (policy: retrain): training run %s requested, config %s",
+        config.run_name,
+        config_uri,
     )
     return {
         **action,
-        "action": "retrained",
-        "training_run": run.name,
-        "training_run_id": str(run.id),
-        "challenger_version": promotion["version"],
-        "promoted": promotion["promoted"],
-        "reason": promotion["reason"],
+        "action": "retraining_requested",
+        "training_run": config.run_name,
+        "config_uri": config_uri,
+        "training_config": config.model_dump(mode="json"),
     }

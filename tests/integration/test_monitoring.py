@@ -17,6 +17,7 @@ from conveyor.data import generate_churn
 from conveyor.errors import DriftBreachError
 from conveyor.paths import project_root
 from conveyor.prediction_log import PredictionLogWriter
+from conveyor.retraining import retraining_outcome
 from tests.conftest import TINY_TRAINING
 
 pytestmark = pytest.mark.slow
@@ -58,6 +59,7 @@ def test_no_drift_on_a_sample_of_the_reference_distribution(champion: str, local
     assert decision["status"] == "ok" and decision["breached"] is False
     assert decision["current_rows"] == 400 and decision["reference_rows"] == 300
     assert output(run, "act_on_drift", "monitoring_action")["action"] == "none"
+    assert retraining_outcome(run) is None
     info = output(run, "load_reference", "reference_info")
     assert info["version"] == champion
     assert info["train_set_artifact_id"] == str(
@@ -109,16 +111,27 @@ def test_a_tiny_prediction_log_window_is_not_enough_data(champion: str, tmp_path
     assert output(run, "act_on_drift", "monitoring_action")["action"] == "none"
 
 
-def test_breach_starts_retraining_and_a_worse_model_does_not_replace_the_champion(
+def test_breach_requests_retraining_the_client_runs_it_and_a_worse_model_does_not_replace_the_champion(
     champion: str, local_stack: str
 ) -> None:
     config = monitoring(SHIFTED, "policy=retrain", f"retrain.overrides={json.dumps(WORSE)}")
     run = run_pipeline("monitoring", config, no_cache=True)
     action = output(run, "act_on_drift", "monitoring_action")
-    assert action["action"] == "retrained" and action["promoted"] is False
-    training = Client().get_pipeline_run(action["training_run_id"])
-    assert training.status == "completed"
+    assert action["action"] == "retraining_requested" and action["training_run"] == f"retrain-{run.name}"
+    artifact_store = str(Client().active_stack.artifact_store.path)
+    assert action["config_uri"].startswith(artifact_store)  # readable by every process of the stack
+    requested = load_run_config(action["config_uri"], TrainingConfig)
+    assert requested.model.name == MODEL and requested.model_dump(mode="json") == action["training_config"]
+
+    outcome = retraining_outcome(run)  # recorded on the monitoring run by the client that started the training
+    assert outcome is not None and outcome["action"] == "retrained" and outcome["promoted"] is False
+    training = Client().get_pipeline_run(outcome["training_run_id"])
+    assert training.status == "completed" and training.name == action["training_run"]
+    monitoring_run = Client().get_pipeline_run(run.id)
+    assert training.start_time >= monitoring_run.end_time  # started after the monitoring run, not inside a step
     decision = training.steps["gate_model"].outputs["gate_decision"][0].load()
-    assert decision["champion_version"] == champion and decision["challenger_version"] == action["challenger_version"]
+    assert decision["champion_version"] == champion and decision["challenger_version"] == outcome["challenger_version"]
     assert decision["challenger"]["roc_auc"] < decision["champion"]["roc_auc"]
     assert champion_version(local_stack) == champion
+    repeat = load_run_config(outcome["config"], TrainingConfig)  # the file the log tells users to repeat it with
+    assert repeat.run_name is None and repeat.parameters == requested.parameters

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
-from conveyor.config import CurrentData, MonitoringThresholds, Retraining
-from conveyor.data import generate_churn
+from conveyor.config import CurrentData, MonitoringThresholds, Retraining, TrainingConfig
+from conveyor.data import generate_churn, load_source
 from conveyor.drift import (
     ColumnDrift,
     DriftReportError,
@@ -20,7 +21,7 @@ from conveyor.drift import (
     sample,
 )
 from conveyor.errors import DataSourceError, ReferenceDataError
-from conveyor.monitoring import decide, retraining_config
+from conveyor.monitoring import decide, retraining_config, write_config
 from conveyor.monitoring_data import model_columns_of, zenml_version_id
 
 NUMERIC = ["tenure_months", "monthly_charges", "support_calls", "age"]
@@ -147,15 +148,38 @@ def test_retraining_appends_newly_labelled_rows(tmp_path: Path) -> None:
     path = tmp_path / "labelled.csv"
     labelled.to_csv(path, index=False)
     retrain = Retraining(config="configs/training.yaml", overrides=["data.rows=100"], labelled=str(path))
-    config = retraining_config(retrain, "monitored-model", "run-1")
-    assert config.model.name == "monitored-model"
+    folder = str(tmp_path / "artifact-store" / "retraining")
+    config = retraining_config(retrain, "monitored-model", "run-1", folder)
+    assert config.model.name == "monitored-model" and config.run_name == "retrain-run-1"
     assert config.parameters.data.kind == "parquet"
+    assert config.parameters.data.path == f"{folder}/run-1.parquet"
     assert len(pd.read_parquet(config.parameters.data.path)) == 130
 
-    plain = retraining_config(Retraining(config="configs/training.yaml"), "monitored-model", "run-2")
+    plain = retraining_config(Retraining(config="configs/training.yaml"), "monitored-model", "run-2", folder)
     assert plain.parameters.data.kind == "churn" and plain.model.name == "monitored-model"
-    with pytest.raises(DataSourceError, match="does not exist"):
-        retraining_config(Retraining(config="configs/training.yaml", labelled=str(tmp_path / "nope.csv")), "m", "r")
+    missing = Retraining(config="configs/training.yaml", labelled=str(tmp_path / "nope.csv"))
+    with pytest.raises(DataSourceError, match=r"does not exist: check `retrain\.labelled`"):
+        retraining_config(missing, "m", "r", folder)
+
+
+def test_the_retraining_request_is_written_where_every_process_can_read_it() -> None:
+    """A URI folder (an object store's, here fsspec's memory://) holds the data and the config, read back as is."""
+    import fsspec
+
+    labelled = generate_churn(20, seed=9, drift=1.0)
+    with fsspec.open("memory:///retraining-test/labelled.parquet", "wb") as handle:
+        labelled.to_parquet(handle, index=False)
+    retrain = Retraining(
+        config="configs/training.yaml", overrides=["data.rows=60"], labelled="memory:///retraining-test/labelled.parquet"
+    )
+    folder = "memory:///retraining-test/store/conveyor/retraining"
+    config = retraining_config(retrain, "monitored-model", "run-3", folder)
+    assert config.parameters.data.path == f"{folder}/run-3.parquet"
+    assert len(load_source(config.parameters.data, seed=0)) == 80
+    location = write_config(config, f"{folder}/{config.run_name}.yaml")
+    with fsspec.open(location, "rt") as handle:
+        assert TrainingConfig.model_validate(yaml.safe_load(handle)) == config
+    fsspec.filesystem("memory").rm("/retraining-test", recursive=True)
 
 
 @pytest.mark.parametrize("name", ["monitoring", "batch_inference", "all"])
