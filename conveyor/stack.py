@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from conveyor.errors import StackError, bullet_list
+from conveyor.lease import store_lease
 from conveyor.paths import state_dir
 
 logger = logging.getLogger(__name__)
@@ -188,26 +189,28 @@ def apply_stack(spec: StackSpec) -> None:
     from zenml.enums import StackComponentType
 
     client = Client()
-    for component in spec.components:
-        if component.type == "artifact_store" and component.flavor == "local":
-            os.makedirs(component.configuration["path"], exist_ok=True)
-        uri = component.configuration.get("tracking_uri", "")
-        if uri.startswith(SQLITE_PREFIX):
-            Path(uri[len(SQLITE_PREFIX) :]).parent.mkdir(parents=True, exist_ok=True)
-        _apply_component(client, component)
-    wanted = {StackComponentType(c.type): c.name for c in spec.components}
-    try:
-        stack = client.get_stack(spec.name, allow_name_prefix_match=False)
-    except KeyError:
-        client.create_stack(spec.name, components=wanted)
-        logger.info("Created stack '%s'", spec.name)
-    else:
-        current = {t: [c.name for c in comps] for t, comps in stack.components.items()}
-        if any(current.get(t) != [n] for t, n in wanted.items()) or set(current) - set(wanted):
-            updates = {t: [n] for t, n in wanted.items()}
-            updates.update({t: [] for t in current if t not in wanted})
-            client.update_stack(spec.name, component_updates=updates)
-            logger.info("Updated stack '%s'", spec.name)
+    # Two runs applying the stack at once would both create its components and one would fail.
+    with store_lease(f"stack:{spec.name}"):
+        for component in spec.components:
+            if component.type == "artifact_store" and component.flavor == "local":
+                os.makedirs(component.configuration["path"], exist_ok=True)
+            uri = component.configuration.get("tracking_uri", "")
+            if uri.startswith(SQLITE_PREFIX):
+                Path(uri[len(SQLITE_PREFIX) :]).parent.mkdir(parents=True, exist_ok=True)
+            _apply_component(client, component)
+        wanted = {StackComponentType(c.type): c.name for c in spec.components}
+        try:
+            stack = client.get_stack(spec.name, allow_name_prefix_match=False)
+        except KeyError:
+            client.create_stack(spec.name, components=wanted)
+            logger.info("Created stack '%s'", spec.name)
+        else:
+            current = {t: [c.name for c in comps] for t, comps in stack.components.items()}
+            if any(current.get(t) != [n] for t, n in wanted.items()) or set(current) - set(wanted):
+                updates = {t: [n] for t, n in wanted.items()}
+                updates.update({t: [] for t in current if t not in wanted})
+                client.update_stack(spec.name, component_updates=updates)
+                logger.info("Updated stack '%s'", spec.name)
     if client.active_stack_model.name != spec.name:
         client.activate_stack(spec.name)
     logger.info("Active stack: '%s'", spec.name)

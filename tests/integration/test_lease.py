@@ -4,6 +4,7 @@
   sections never overlap.
 - A lease whose holder was killed with SIGKILL is broken once it is older than ``stale_after``, not before.
 - Two promotions gated against the same champion: exactly one moves the alias.
+- Two processes applying the default stack to a new store at once both succeed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import mlflow
 import pytest
 from zenml.client import Client
 
+from conveyor.env import state_environment
 from conveyor.lease import lease_tag_name, store_lease
 from conveyor.paths import project_root
 from conveyor.registry import get_champion, set_champion
@@ -56,9 +58,22 @@ HOLDER = textwrap.dedent(
 )
 
 
-def python(code: str, *args: str, **kwargs: object) -> subprocess.Popen[str]:
+# Creates the store: ZenML's own first start, which two processes must not race (not Conveyor's to fix).
+INIT_STORE = textwrap.dedent(
+    """
+    from conveyor.env import configure_environment
+
+    configure_environment()
+    from zenml.client import Client
+
+    Client().active_stack_model
+    """
+)
+
+
+def python(code: str, *args: str, env: dict[str, str] | None = None, **kwargs: object) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-c", code, *args], cwd=project_root(), env=dict(os.environ), text=True, **kwargs
+        [sys.executable, "-c", code, *args], cwd=project_root(), env=env or dict(os.environ), text=True, **kwargs
     )
 
 
@@ -148,3 +163,17 @@ def test_two_promotions_against_the_same_champion_move_the_alias_once(local_stac
     assert len(results) == 2 and len(winners) == 1, results
     champion = get_champion(local_stack, two_versions)
     assert champion is not None and champion.version == winners[0]
+
+
+def test_two_processes_apply_the_stack_to_a_new_store_at_once(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in state_environment()} | {"CONVEYOR_STATE_DIR": str(tmp_path)}
+    assert python(INIT_STORE, env=env).wait(timeout=120) == 0
+    appliers = [
+        subprocess.Popen(
+            [sys.executable, "run.py", "--stack", "configs/stacks/local.yaml"],
+            cwd=project_root(), env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )
+        for _ in range(2)
+    ]
+    outputs = [applier.communicate(timeout=300)[0] for applier in appliers]
+    assert [applier.returncode for applier in appliers] == [0, 0], "\n----\n".join(outputs)
