@@ -13,6 +13,7 @@ BentoML adds /healthz, /livez, /readyz (ready once the model is loaded) and /met
 
 from __future__ import annotations
 
+import gc
 import logging
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -21,11 +22,12 @@ import bentoml
 import numpy as np
 from pydantic import BaseModel, Field
 
+from conveyor.bento_io import speed_up_json_io
 from conveyor.env import configure_environment
 from conveyor.prediction_log import PredictionLogWriter
 from conveyor.prediction_queue import AsyncPredictionLog
 from conveyor.request_guard import RequestGuard
-from conveyor.request_schema import record_model, to_frame
+from conveyor.request_schema import record_type, to_frame
 from conveyor.serving import model_tag, prediction_log_path, service_metrics, service_settings
 from conveyor.traffic_metrics import BoundedTrafficMetrics
 
@@ -38,7 +40,8 @@ SETTINGS = service_settings(getattr(_args, "settings", None))
 MODEL_TAG = model_tag(getattr(_args, "model_tag", None))
 _STORED = bentoml.models.get(MODEL_TAG)
 FEATURE_SCHEMA: dict[str, Any] = _STORED.custom_objects["feature_schema"]
-Record = record_model(FEATURE_SCHEMA)
+Record = record_type(FEATURE_SCHEMA)
+FEATURES = [feature["name"] for feature in FEATURE_SCHEMA["features"]]
 Batch = Annotated[list[Record], Field(min_length=1, max_length=SETTINGS.max_batch_rows)]  # type: ignore[valid-type]
 
 METRICS = service_metrics()
@@ -89,6 +92,9 @@ class Conveyor:
             on_drop=METRICS.log_dropped.inc,
             on_error=METRICS.log_failed.inc,
         )
+        # Everything loaded so far (BentoML, pydantic, scikit-learn, the model) lives as long as the worker:
+        # moved out of the garbage collector's sight, it is not rescanned each time requests allocate.
+        gc.freeze()
         logger.info("Serving %s version %s (BentoML model %s)", self.name, self.version, MODEL_TAG)
 
     def __is_ready__(self) -> bool:
@@ -98,22 +104,24 @@ class Conveyor:
     def close_log(self) -> None:
         self.log.close()
 
-    def _predict(self, records: list[Any], endpoint: str) -> list[Prediction]:
+    def _predict(self, records: list[dict[str, Any]], endpoint: str) -> list[dict[str, Any]]:
+        """Predictions as plain dicts in the shape of ``Prediction``, and their records queued for the log."""
         if not records:
             return []
-        frame, rows = to_frame(records, FEATURE_SCHEMA)
-        probabilities = self.model.predict_proba(frame)
-        labels = np.asarray(self.classes)[probabilities.argmax(axis=1)]
+        classes, version, name = self.classes, self.version, self.name
+        probabilities = self.model.predict_proba(to_frame(records, FEATURE_SCHEMA))
+        labels = np.asarray(classes)[probabilities.argmax(axis=1)].tolist()
         out = [
-            Prediction(label=str(label), probabilities=dict(zip(self.classes, map(float, row), strict=True)),
-                       model_version=self.version)
-            for label, row in zip(labels, probabilities, strict=True)
+            {"label": label, "probabilities": dict(zip(classes, row, strict=True)), "model_version": version}
+            for label, row in zip(labels, probabilities.tolist(), strict=True)
         ]
         now = datetime.now(UTC).isoformat()
+        width = len(FEATURES)
         self.log.submit([
-            {"ts": now, "model": self.name, "version": self.version, "features": features,
-             "prediction": p.label, "probabilities": p.probabilities}
-            for features, p in zip(rows, out, strict=True)
+            {"ts": now, "model": name, "version": version,
+             "features": record if len(record) == width else {feature: record.get(feature) for feature in FEATURES},
+             "prediction": p["label"], "probabilities": p["probabilities"]}
+            for record, p in zip(records, out, strict=True)
         ])
         METRICS.predicted.labels(endpoint=endpoint).inc(len(out))
         return out
@@ -121,12 +129,12 @@ class Conveyor:
     @bentoml.api(route="/predict")
     def predict(self, record: Record, /) -> Prediction:  # type: ignore[valid-type]
         """Predict one record."""
-        return self._predict([record], "predict")[0]
+        return Prediction.model_validate(self._predict([record], "predict")[0])
 
     @bentoml.api(route="/predict_batch")
     def predict_batch(self, records: Batch, /) -> list[Prediction]:
         """Predict a list of records in one model call."""
-        return self._predict(records, "predict_batch")
+        return self._predict(records, "predict_batch")  # type: ignore[return-value]
 
     @bentoml.api(
         route="/predict_batched",
@@ -136,7 +144,7 @@ class Conveyor:
     )
     def predict_batched(self, records: Batch, /) -> list[Prediction]:
         """Predict a list of records, merged with concurrent requests into one model call (adaptive batching)."""
-        return self._predict(records, "predict_batched")
+        return self._predict(records, "predict_batched")  # type: ignore[return-value]
 
     @bentoml.api(route="/model_info")
     def model_info(self) -> ModelInfo:
@@ -157,3 +165,4 @@ class Conveyor:
 # The first added runs first: count every request (413s included), then guard the body (size, JSON).
 Conveyor.add_asgi_middleware(BoundedTrafficMetrics)
 Conveyor.add_asgi_middleware(RequestGuard, max_bytes=SETTINGS.max_request_bytes)
+speed_up_json_io(Conveyor)

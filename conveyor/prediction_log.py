@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 from fsspec import AbstractFileSystem
+from pydantic_core import to_json
 
 from conveyor import storage
 from conveyor.paths import state_dir
@@ -61,8 +62,10 @@ class PredictionLogWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists() and self.path.stat().st_size >= self.max_bytes:
             self._rotate()
-        with open(self.path, "a", encoding="utf-8") as handle:
-            handle.write("".join(json.dumps(r, default=str) + "\n" for r in records))
+        # pydantic-core's encoder: a quarter of the cost of json.dumps, on the service's CPU (bench/serving.py)
+        lines = b"".join(to_json(r, fallback=str) + b"\n" for r in records)
+        with open(self.path, "ab") as handle:
+            handle.write(lines)
 
 
 def log_files(location: str | Path, key: str = "current.path") -> tuple[AbstractFileSystem, list[list[str]]]:

@@ -7,11 +7,12 @@ names the field, before it reaches the model.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
 import numpy as np
 import pandas as pd
-from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, StrictStr, create_model
+from pydantic import AllowInfNan, ConfigDict, Field, Strict, StrictStr
+from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
 
 def _field_type(feature: dict[str, Any]) -> Any:
@@ -37,32 +38,35 @@ def example_record(schema: dict[str, Any]) -> dict[str, Any]:
     return example
 
 
-def record_model(schema: dict[str, Any], name: str = "Record") -> type[BaseModel]:
-    """A pydantic model of one record: unknown fields are forbidden; nullable features are optional."""
+def record_type(schema: dict[str, Any], name: str = "Record") -> Any:
+    """A ``TypedDict`` of one record: unknown fields are forbidden; nullable features may be null or left out.
+
+    A TypedDict rather than a model class: pydantic validates a list of them in about a third of the time
+    (they stay dicts), which is most of what a 100-record request costs before the model runs.
+    """
     fields: dict[str, Any] = {}
-    for index, feature in enumerate(schema["features"]):
+    for feature in schema["features"]:
         typ = _field_type(feature)
-        description = f"{feature['kind']} feature" + (", may be null or left out" if feature["nullable"] else "")
         if feature["nullable"]:
-            fields[f"f{index}"] = (typ | None, Field(None, alias=feature["name"], description=description))
+            description = f"{feature['kind']} feature, may be null or left out"
+            fields[feature["name"]] = NotRequired[Annotated[typ | None, Field(description=description)]]
         else:
-            fields[f"f{index}"] = (typ, Field(alias=feature["name"], description=description))
-    config = ConfigDict(extra="forbid", json_schema_extra={"example": example_record(schema)})
-    return create_model(name, __config__=config, **fields)
+            fields[feature["name"]] = Annotated[typ, Field(description=f"{feature['kind']} feature")]
+    record = TypedDict(name, fields)  # type: ignore[operator]
+    record.__pydantic_config__ = ConfigDict(extra="forbid", json_schema_extra={"example": example_record(schema)})
+    return record
 
 
-def to_frame(records: list[BaseModel], schema: dict[str, Any]) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
-    """The records as the DataFrame the sklearn Pipeline was trained on (missing values as NaN), and as dicts."""
-    rows = [r.model_dump(by_alias=True) for r in records]
+def to_frame(records: list[dict[str, Any]], schema: dict[str, Any]) -> pd.DataFrame:
+    """Validated records as the DataFrame the sklearn Pipeline was trained on, missing values as NaN."""
     columns: dict[str, Any] = {}
     for feature in schema["features"]:
         name = feature["name"]
-        values = [row.get(name) for row in rows]
         if feature["kind"] == "numeric":
-            columns[name] = np.array([np.nan if v is None else v for v in values], dtype="float64")
+            columns[name] = np.array([r.get(name) for r in records], dtype="float64")  # None becomes NaN
         else:
-            columns[name] = np.array([np.nan if v is None else v for v in values], dtype=object)
-    return pd.DataFrame(columns), rows
+            columns[name] = np.array([np.nan if r.get(name) is None else r[name] for r in records], dtype=object)
+    return pd.DataFrame(columns)
 
 
 def sample_records(schema: dict[str, Any], rows: int, seed: int) -> list[dict[str, Any]]:
