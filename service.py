@@ -27,7 +27,7 @@ from conveyor.env import configure_environment
 from conveyor.prediction_log import PredictionLogWriter
 from conveyor.prediction_queue import AsyncPredictionLog
 from conveyor.request_guard import RequestGuard
-from conveyor.request_schema import record_type, to_frame
+from conveyor.request_schema import columns_of, record_type, to_frame
 from conveyor.serving import model_tag, prediction_log_path, service_metrics, service_settings
 from conveyor.traffic_metrics import BoundedTrafficMetrics
 
@@ -41,7 +41,6 @@ MODEL_TAG = model_tag(getattr(_args, "model_tag", None))
 _STORED = bentoml.models.get(MODEL_TAG)
 FEATURE_SCHEMA: dict[str, Any] = _STORED.custom_objects["feature_schema"]
 Record = record_type(FEATURE_SCHEMA)
-FEATURES = [feature["name"] for feature in FEATURE_SCHEMA["features"]]
 Batch = Annotated[list[Record], Field(min_length=1, max_length=SETTINGS.max_batch_rows)]  # type: ignore[valid-type]
 
 METRICS = service_metrics()
@@ -105,24 +104,22 @@ class Conveyor:
         self.log.close()
 
     def _predict(self, records: list[dict[str, Any]], endpoint: str) -> list[dict[str, Any]]:
-        """Predictions as plain dicts in the shape of ``Prediction``, and their records queued for the log."""
+        """Predictions as plain dicts in the shape of ``Prediction``; one log line for the whole model call."""
         if not records:
             return []
-        classes, version, name = self.classes, self.version, self.name
-        probabilities = self.model.predict_proba(to_frame(records, FEATURE_SCHEMA))
+        classes, version = self.classes, self.version
+        columns = columns_of(records, FEATURE_SCHEMA)
+        probabilities = self.model.predict_proba(to_frame(columns, FEATURE_SCHEMA))
         labels = np.asarray(classes)[probabilities.argmax(axis=1)].tolist()
         out = [
             {"label": label, "probabilities": dict(zip(classes, row, strict=True)), "model_version": version}
             for label, row in zip(labels, probabilities.tolist(), strict=True)
         ]
-        now = datetime.now(UTC).isoformat()
-        width = len(FEATURES)
-        self.log.submit([
-            {"ts": now, "model": name, "version": version,
-             "features": record if len(record) == width else {feature: record.get(feature) for feature in FEATURES},
-             "prediction": p["label"], "probabilities": p["probabilities"]}
-            for record, p in zip(records, out, strict=True)
-        ])
+        self.log.submit([{
+            "ts": datetime.now(UTC).isoformat(), "model": self.name, "version": version, "rows": len(out),
+            "features": columns, "prediction": labels,
+            "probabilities": dict(zip(classes, probabilities.T.tolist(), strict=True)),
+        }])
         METRICS.predicted.labels(endpoint=endpoint).inc(len(out))
         return out
 

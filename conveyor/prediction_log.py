@@ -1,9 +1,19 @@
 """The prediction log: JSON lines that the service appends and the monitoring pipeline reads.
 
-One line per predicted record::
+A line holds one predicted record::
 
     {"ts": "2026-11-23T21:00:00+00:00", "model": "conveyor-churn", "version": "3",
      "features": {"tenure_months": 12.0, ...}, "prediction": "yes", "probabilities": {"no": 0.3, "yes": 0.7}}
+
+or, as the service writes them, every record of one model call column by column (``rows`` says how many)::
+
+    {"ts": "...", "model": "conveyor-churn", "version": "3", "rows": 2,
+     "features": {"tenure_months": [12.0, 3.0], ...}, "prediction": ["yes", "no"],
+     "probabilities": {"no": [0.3, 0.8], "yes": [0.7, 0.2]}}
+
+Readers see records either way (``iter_records`` expands the columns). A line per model call is what
+lets logging keep up with the service: encoding thousands of small objects cost the service as much CPU
+as the model (bench/serving.py).
 
 The log is bounded: when ``predictions.jsonl`` passes ``max_bytes`` it is rotated to
 ``predictions.jsonl.1`` (older files shift up to ``.<backups>``; the oldest is deleted).
@@ -58,7 +68,8 @@ class PredictionLogWriter:
             self.path.unlink()
 
     def append(self, records: Iterable[dict[str, Any]]) -> None:
-        """Write records as JSON lines; raises OSError when the disk refuses (callers decide what to do)."""
+        """Write entries (records, or column-wise batches) as JSON lines; raises OSError when the disk refuses
+        (callers decide what to do)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists() and self.path.stat().st_size >= self.max_bytes:
             self._rotate()
@@ -90,14 +101,35 @@ def log_files(location: str | Path, key: str = "current.path") -> tuple[Abstract
     return fs, [[file for _, file in sorted(files, reverse=True)] for _, files in sorted(logs.items())]
 
 
+def rows_in(entry: dict[str, Any]) -> int:
+    """How many predicted records one log line holds."""
+    return int(entry.get("rows", 1))
+
+
+def _records(entry: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    if "rows" not in entry:
+        yield entry
+        return
+    head = {key: entry[key] for key in ("ts", "model", "version") if key in entry}
+    features, probabilities = entry["features"], entry["probabilities"]
+    for index in range(entry["rows"]):
+        yield {
+            **head,
+            "features": {name: values[index] for name, values in features.items()},
+            "prediction": entry["prediction"][index],
+            "probabilities": {label: values[index] for label, values in probabilities.items()},
+        }
+
+
 def _read(fs: AbstractFileSystem, file: str) -> Iterator[dict[str, Any]]:
     try:
         with fs.open(file, "rt", encoding="utf-8") as handle:
             for line in handle:
                 try:
-                    yield json.loads(line)
+                    entry = json.loads(line)
                 except json.JSONDecodeError:
                     continue  # a torn last line, written while the service was stopped
+                yield from _records(entry)
     except FileNotFoundError:
         return  # rotated away between listing and reading
 

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from conveyor.prediction_log import PredictionLogWriter
+from conveyor.prediction_log import PredictionLogWriter, rows_in
 
 logger = logging.getLogger(__name__)
 
@@ -48,11 +48,11 @@ class AsyncPredictionLog:
         self._thread.start()
 
     def submit(self, records: list[dict[str, Any]]) -> bool:
-        """Queue one request's records; False (and counted as dropped) when the queue is full."""
+        """Queue one model call's log entries; False (and their records counted as dropped) when the queue is full."""
         try:
             self._queue.put_nowait(records)
         except queue.Full:
-            self._on_drop(len(records))
+            self._on_drop(sum(map(rows_in, records)))
             return False
         return True
 
@@ -69,12 +69,13 @@ class AsyncPredictionLog:
                     pending.append(item)
             records = [r for batch in pending for r in batch]
             if records:
+                count = sum(map(rows_in, records))
                 try:
                     self.writer.append(records)
                 except Exception as error:  # noqa: BLE001 - a full or failing disk must not stop the writer
-                    self._failed(len(records), error)
+                    self._failed(count, error)
                 else:
-                    self._written(len(records))
+                    self._written(count)
             if item is _STOP:
                 return
 

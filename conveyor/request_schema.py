@@ -57,16 +57,21 @@ def record_type(schema: dict[str, Any], name: str = "Record") -> Any:
     return record
 
 
-def to_frame(records: list[dict[str, Any]], schema: dict[str, Any]) -> pd.DataFrame:
-    """Validated records as the DataFrame the sklearn Pipeline was trained on, missing values as NaN."""
-    columns: dict[str, Any] = {}
+def columns_of(records: list[dict[str, Any]], schema: dict[str, Any]) -> dict[str, list[Any]]:
+    """Validated records column by column, in the schema's order, None where a value is missing."""
+    return {feature["name"]: [r.get(feature["name"]) for r in records] for feature in schema["features"]}
+
+
+def to_frame(columns: dict[str, list[Any]], schema: dict[str, Any]) -> pd.DataFrame:
+    """The columns as the DataFrame the sklearn Pipeline was trained on, missing values as NaN."""
+    frame: dict[str, Any] = {}
     for feature in schema["features"]:
-        name = feature["name"]
+        values = columns[feature["name"]]
         if feature["kind"] == "numeric":
-            columns[name] = np.array([r.get(name) for r in records], dtype="float64")  # None becomes NaN
+            frame[feature["name"]] = np.array(values, dtype="float64")  # None becomes NaN
         else:
-            columns[name] = np.array([np.nan if r.get(name) is None else r[name] for r in records], dtype=object)
-    return pd.DataFrame(columns)
+            frame[feature["name"]] = np.array([np.nan if v is None else v for v in values], dtype=object)
+    return pd.DataFrame(frame)
 
 
 def sample_records(schema: dict[str, Any], rows: int, seed: int) -> list[dict[str, Any]]:

@@ -96,3 +96,37 @@ def test_a_failing_disk_is_reported_once_per_period_and_again_when_it_recovers(
     assert [r.levelno for r in records if r.levelno == logging.WARNING] == [logging.WARNING]  # recovered
     assert [r["i"] for r in iter_records(tmp_path / "p.jsonl")] == [5]
 
+
+
+def test_a_column_wise_line_reads_back_as_its_records(tmp_path: Path) -> None:
+    """The service logs one line per model call, column by column; readers still see one record per row."""
+    writer = PredictionLogWriter(tmp_path / "p.jsonl")
+    single = {"ts": "t0", "model": "m", "version": "1", "features": {"a": 0.5, "c": "x"}, "prediction": "no",
+              "probabilities": {"no": 0.9, "yes": 0.1}}
+    batch = {"ts": "t1", "model": "m", "version": "2", "rows": 2, "features": {"a": [1.0, None], "c": ["y", None]},
+             "prediction": ["yes", "no"], "probabilities": {"no": [0.2, 0.6], "yes": [0.8, 0.4]}}
+    writer.append([single, batch])
+    assert list(iter_records(tmp_path / "p.jsonl")) == [
+        single,
+        {"ts": "t1", "model": "m", "version": "2", "features": {"a": 1.0, "c": "y"}, "prediction": "yes",
+         "probabilities": {"no": 0.2, "yes": 0.8}},
+        {"ts": "t1", "model": "m", "version": "2", "features": {"a": None, "c": None}, "prediction": "no",
+         "probabilities": {"no": 0.6, "yes": 0.4}},
+    ]
+
+
+def test_dropped_and_failed_counts_are_records_not_lines(tmp_path: Path) -> None:
+    batch = {"ts": "t", "rows": 3, "features": {"a": [1, 2, 3]}, "prediction": [0, 1, 0], "probabilities": {}}
+    failed: list[int] = []
+    log = AsyncPredictionLog(FullDisk(tmp_path / "p.jsonl"), capacity=10, on_error=failed.append)
+    assert log.submit([batch])
+    log.close()
+    assert sum(failed) == 3
+
+    dropped: list[int] = []
+    writer = BlockedWriter(tmp_path / "q.jsonl")
+    log = AsyncPredictionLog(writer, capacity=1, on_drop=dropped.append)
+    results = [log.submit([batch]) for _ in range(4)]
+    assert sum(dropped) == 3 * results.count(False) > 0
+    writer.release.set()
+    log.close()
