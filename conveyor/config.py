@@ -266,8 +266,14 @@ class ServiceSettings(Strict):
     prediction_log: PredictionLogSettings
 
 
+DeploymentMode = Literal["auto", "local", "container"]
+
+
 class DeploymentParams(Strict):
     service: ServiceSettings
+    deployment: DeploymentMode = Field(
+        description="auto: a local process on the local orchestrator, a container on any other (conveyor/deployment.py)"
+    )
     parity_rows: int = Field(gt=0, description="records in the fixed sample of the HTTP parity check")
     parity_seed: int
     parity_tolerance: float = Field(ge=0.0, description="largest allowed probability difference")

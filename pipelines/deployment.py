@@ -11,8 +11,14 @@ def deployment_pipeline(params: DeploymentParams, model: ModelSection) -> None:
     """Serve the current champion; a new champion replaces the running service, the same one reuses it."""
     champion = resolve_champion(model_name=model.name)
     bento_model_tag = import_model(champion=champion)
-    bento_tag = build_bento(bento_model_tag=bento_model_tag, settings=params.service)
-    deployment = deploy_service(bento_tag=bento_tag, champion=champion, settings=params.service, timeout=params.timeout)
+    bento_tag = build_bento(bento_model_tag=bento_model_tag, settings=params.service, deployment=params.deployment)
+    deployment = deploy_service(
+        bento_tag=bento_tag,
+        champion=champion,
+        settings=params.service,
+        deployment=params.deployment,
+        timeout=params.timeout,
+    )
     check_parity(
         deployment=deployment,
         champion=champion,

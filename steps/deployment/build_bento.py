@@ -7,36 +7,44 @@ from typing import Annotated
 from zenml import step
 
 from conveyor.bento_build import BENTOFILE, build
-from conveyor.config import ServiceSettings
+from conveyor.config import DeploymentMode, ServiceSettings
 from conveyor.constants import BENTO_TAG
+from conveyor.deployment import active_mode, bento_packages, bento_settings
 from conveyor.paths import project_root
 
 logger = logging.getLogger(__name__)
 
 
-def _digest(bento_model_tag: str, settings_json: str) -> str:
+def _digest(bento_model_tag: str, settings_json: str, packages: list[str]) -> str:
     """A content hash of what goes into the Bento, so an unchanged build is reused."""
     root = project_root()
-    digest = hashlib.sha256(f"{bento_model_tag}\n{settings_json}".encode())
+    digest = hashlib.sha256("\n".join([bento_model_tag, settings_json, *packages]).encode())
     for path in sorted([root / BENTOFILE, root / "service.py", *(root / "conveyor").rglob("*.py")]):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
 
 
 @step(enable_cache=False)
-def build_bento(bento_model_tag: str, settings: ServiceSettings) -> Annotated[str, BENTO_TAG]:
-    """The Bento's tag, ``conveyor:v<registry version>-<content hash>``; an identical build is reused."""
+def build_bento(
+    bento_model_tag: str, settings: ServiceSettings, deployment: DeploymentMode
+) -> Annotated[str, BENTO_TAG]:
+    """The Bento's tag, ``conveyor:v<registry version>-<content hash>``; an identical build is reused.
+
+    A Bento for a container deployment binds every interface and carries what ZenML's container needs.
+    """
     import bentoml
     from bentoml.exceptions import NotFound
 
-    settings_json = settings.model_dump_json()
-    version = f"{bento_model_tag.rpartition(':')[2]}-{_digest(bento_model_tag, settings_json)}"
+    mode = active_mode(deployment)
+    settings_json = bento_settings(settings, mode).model_dump_json()
+    packages = bento_packages(mode)
+    version = f"{bento_model_tag.rpartition(':')[2]}-{_digest(bento_model_tag, settings_json, packages)}"
     try:
         bento = bentoml.bentos.get(f"conveyor:{version}")
         logger.info("Bento %s is already built; reusing it", bento.tag)
         return str(bento.tag)
     except NotFound:
         pass
-    tag = build(bento_model_tag, version, settings_json)
-    logger.info("Built Bento %s serving %s", tag, bento_model_tag)
+    tag = build(bento_model_tag, version, settings_json, packages)
+    logger.info("Built Bento %s serving %s for a %s deployment", tag, bento_model_tag, mode)
     return tag

@@ -1,4 +1,7 @@
-"""Serve the Bento through ZenML's BentoML model deployer: replace another version, reuse the same one."""
+"""Serve the Bento through ZenML's BentoML model deployer: replace another version, reuse the same one.
+
+A local process or a container, as `parameters.deployment` and the active stack say (conveyor/deployment.py).
+"""
 
 import logging
 import socket
@@ -7,21 +10,15 @@ from typing import Annotated, Any, cast
 
 from zenml import get_step_context, step
 
-from conveyor.config import ServiceSettings
+from conveyor.config import DeploymentMode, ServiceSettings
 from conveyor.constants import DEPLOYMENT
+from conveyor.deployment import active_mode, deployment_config, service_types
 from conveyor.errors import DeploymentError
 from conveyor.paths import project_root
 
 logger = logging.getLogger(__name__)
 
 API_ROUTES = ("predict", "predict_batch", "predict_batched", "model_info")
-
-
-def _zenml_model_version(champion: dict[str, Any]) -> str | None:
-    """The ZenML model version number from the registry tag ``name:number (id)``."""
-    tag = champion.get("zenml_model_version") or ""
-    number = tag.partition(":")[2].partition(" ")[0]
-    return number or None
 
 
 def _wait_port_free(host: str, port: int, timeout: int) -> None:
@@ -41,41 +38,38 @@ def _wait_port_free(host: str, port: int, timeout: int) -> None:
 
 @step(enable_cache=False)
 def deploy_service(
-    bento_tag: str, champion: dict[str, Any], settings: ServiceSettings, timeout: int
+    bento_tag: str, champion: dict[str, Any], settings: ServiceSettings, deployment: DeploymentMode, timeout: int
 ) -> Annotated[dict[str, Any], DEPLOYMENT]:
     """A running ZenML-managed service for ``bento_tag``, with its URL; fails if it does not come up."""
     import bentoml
     from zenml.integrations.bentoml.model_deployers import BentoMLModelDeployer
-    from zenml.integrations.bentoml.services.bentoml_local_deployment import (
-        BentoMLLocalDeploymentConfig,
-        BentoMLLocalDeploymentService,
-    )
 
     deployer = cast(BentoMLModelDeployer, BentoMLModelDeployer.get_active_model_deployer())
-    service_type = BentoMLLocalDeploymentService.SERVICE_TYPE
+    mode = active_mode(deployment)
+    service_type = service_types()[mode]
     context = get_step_context()
     bento = bentoml.bentos.get(bento_tag)
-    config = BentoMLLocalDeploymentConfig(
-        model_name=champion["name"],
-        model_version=_zenml_model_version(champion),
-        model_uri=champion["model_uri"],
+    config = deployment_config(
+        mode,
+        champion=champion,
         bento_tag=bento_tag,
         apis=[api.name for api in getattr(bento.info, "apis", [])] or list(API_ROUTES),
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
+        settings=settings,
         working_dir=str(project_root()),
         pipeline_name=context.pipeline.name,
-        pipeline_step_name=context.step_run.name,
+        step_name=context.step_run.name,
     )
 
     reused = None
     # Filter by model name here: ZenML's model_name filter means "linked to the model's latest version".
+    # ZenML filters by the service type's type and flavor, which both modes share: this lists the
+    # services of either mode, and one of the other mode is replaced like another Bento's.
     mine = [s for s in deployer.find_model_server(service_type=service_type) if s.config.model_name == champion["name"]]
     for existing in mine:
-        same = existing.config.bento_tag == bento_tag and (existing.config.host, existing.config.port) == (
-            settings.host,
-            settings.port,
+        same = (
+            existing.SERVICE_TYPE.name == service_type.name
+            and existing.config.bento_tag == bento_tag
+            and (existing.config.host, existing.config.port) == (settings.host, settings.port)
         )
         if same and reused is None:
             reused = existing
@@ -104,8 +98,8 @@ def deploy_service(
             f"{service.get_service_status_message()}; see its log under {service.status.runtime_path}"
         )
     url = f"http://{settings.host}:{settings.port}"
-    logger.info("%s %s version %s as Bento %s at %s", outcome.capitalize(), champion["name"],
-                champion["version"], bento_tag, url)
+    logger.info("%s %s version %s as Bento %s (%s) at %s", outcome.capitalize(), champion["name"],
+                champion["version"], bento_tag, mode, url)
     return {
         "service_uuid": str(service.uuid),
         "url": url,
@@ -113,5 +107,6 @@ def deploy_service(
         "model_name": champion["name"],
         "version": champion["version"],
         "outcome": outcome,
+        "mode": mode,
         "pid": getattr(service.status, "pid", None),
     }

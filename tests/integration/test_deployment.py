@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -122,3 +124,31 @@ def test_deploy_serve_log_replace_and_reuse(local_stack: str, deployed_model: An
     info = httpx.post(f"{replaced['url']}/model_info", json={}, timeout=30).json()
     assert info["version"] == "2"
     assert info["bento_model_tag"] == f"{name}:v2"
+
+
+def test_a_container_bento_builds_offline_with_what_zenml_runs_it_with(local_stack: str, training_config: Any) -> None:
+    """The part of a container deployment that needs no Docker: the Bento that `bentoml containerize` gets.
+
+    ZenML's container service starts `python -m zenml.services.container.entrypoint` in the image, so
+    the Bento must carry zenml (and its Docker client), and the service must bind every interface for
+    Docker's published port to reach it. Running the image needs a Docker daemon, absent here.
+    """
+    import bentoml
+
+    from conveyor.bento_build import build
+    from conveyor.bento_model import import_champion, resolve_champion
+    from conveyor.deployment import CONTAINER_BIND_HOST, bento_packages, bento_settings
+
+    config = training_config()
+    run_pipeline("training", config, no_cache=True)
+    served = import_champion(local_stack, resolve_champion(local_stack, config.model.name))
+    settings = bento_settings(deployment_config(config.model.name, free_port()).parameters.service, "container")
+    tag = build(served.tag, "container-check", settings.model_dump_json(), bento_packages("container"))
+
+    bento = bentoml.bentos.get(tag)
+    requirements = Path(bento.path_of("env/python/requirements.txt")).read_text().splitlines()
+    assert set(bento_packages("container")) < set(requirements)
+    assert "scikit-learn==1.9.1" in requirements  # bentofile.yaml's own packages are kept
+    info = bento.info
+    assert json.loads(info.args["settings"])["host"] == CONTAINER_BIND_HOST
+    assert info.args["model_tag"] == served.tag
