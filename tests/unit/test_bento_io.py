@@ -10,7 +10,7 @@ bentoml = pytest.importorskip("bentoml")
 
 
 def _service() -> Any:
-    @bentoml.service(name="echo")
+    @bentoml.service(name="echo", metrics={"enabled": False})  # two in one process: no shared series
     class Echo:
         @bentoml.api
         def double(self, values: list[float], /) -> list[float]:
