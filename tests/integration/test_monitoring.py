@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from conveyor.cli import run_pipeline
 from conveyor.config import MonitoringConfig, TrainingConfig, load_run_config
 from conveyor.constants import CHAMPION_ALIAS
 from conveyor.data import generate_churn
-from conveyor.errors import DriftBreachError
+from conveyor.errors import DriftBreachError, RetrainingError
 from conveyor.paths import project_root
 from conveyor.prediction_log import PredictionLogWriter
 from conveyor.retraining import retraining_outcome
@@ -135,3 +136,21 @@ def test_breach_requests_retraining_the_client_runs_it_and_a_worse_model_does_no
     assert champion_version(local_stack) == champion
     repeat = load_run_config(outcome["config"], TrainingConfig)  # the file the log tells users to repeat it with
     assert repeat.run_name is None and repeat.parameters == requested.parameters
+
+
+def test_a_failing_retraining_run_stops_run_py_with_how_to_repeat_it(champion: str, local_stack: str) -> None:
+    impossible = [*TINY_TRAINING, "validation.min_rows=1000000"]  # the training run's validation step refuses
+    config = monitoring(SHIFTED, "policy=retrain", f"retrain.overrides={json.dumps(impossible)}")
+    repeat = r"`python run.py --pipeline training --config \S+\.yaml` repeats it"
+    with pytest.raises(RetrainingError, match=repeat) as error:
+        run_pipeline("monitoring", config, no_cache=True)
+    match = re.search(r"the retraining run 'retrain-(\S+)' failed", str(error.value))
+    assert match is not None
+    monitoring_run = Client().get_pipeline_run(match.group(1))
+    outcome = retraining_outcome(monitoring_run)
+    assert (
+        outcome is not None
+        and outcome["action"] == "retraining_failed"
+        and "fewer than the minimum" in outcome["error"]
+    )
+    assert champion_version(local_stack) == champion
