@@ -27,6 +27,8 @@ from conveyor.lease import lease_tag_name, store_lease
 from conveyor.paths import project_root
 from conveyor.registry import get_champion, set_champion
 
+pytestmark = pytest.mark.slow  # real processes on a real store: about a minute for the module
+
 # Each round reads the counter, waits, then writes it plus one: without exclusion, updates get lost.
 CONTENDER = textwrap.dedent(
     """
