@@ -5,7 +5,8 @@ One run on 127.0.0.1 with a bounded load. Servers are pinned to core 0 and the l
 FastAPI and to in-process. The model is the DESIGN.md reference: a 100-tree random forest behind the
 ColumnTransformer that training builds, fitted on the seeded churn data and saved as a BentoML model.
 
-  in-process      predict_proba on one row, and on 1,000-row batches (core 0, no HTTP)
+  in-process      predict_proba on one row, and on 1,000-row batches (core 0, no HTTP), measured
+                  before each concurrency level of each repeat
   conveyor        bentoml serve service:Conveyor (1 worker, prediction log on):
                     single   /predict with one record
                     batched  /predict_batched with one record (adaptive batching merges requests)
@@ -14,7 +15,7 @@ ColumnTransformer that training builds, fitted on the seeded churn data and save
   fastapi         uvicorn bench.fastapi_app:app (1 worker): single, batch100
 
 Usage: python bench/serving.py [--repeats 3] [--seconds 3] [--concurrency 1 8 32]
-Writes bench/results/serving.md and prints it. Needs 2 cores; takes about 4 minutes with the defaults.
+Writes bench/results/serving.md and prints it. Needs 2 cores; takes about 5 minutes with the defaults.
 """
 
 from __future__ import annotations
@@ -203,9 +204,11 @@ def main() -> None:
     local: dict[str, list[dict[str, float]]] = {"single": [], "batch1000": []}
     try:
         for repeat in range(args.repeats):
-            for name, result in in_process(model, records, args.seconds).items():
-                local[name].append(result)
             for concurrency in args.concurrency:
+                # the baseline is taken beside every concurrency level, so a busy spell on a shared
+                # machine weighs on it as on the servers
+                for name, result in in_process(model, records, args.seconds).items():
+                    local[name].append(result)
                 for name, (url, body, rows) in candidates.items():
                     count, latencies = asyncio.run(load(url, body, concurrency, args.seconds))
                     runs.setdefault((name, concurrency), []).append(summarize(count, latencies, args.seconds, rows))
@@ -224,7 +227,8 @@ def main() -> None:
 def report(http: dict[tuple[str, int], dict[str, float]], local: dict[str, dict[str, float]], args: Any) -> str:
     versions = ", ".join(f"{p} {version(p)}" for p in ("bentoml", "fastapi", "uvicorn", "scikit-learn", "aiohttp"))
     lines = [
-        f"Median of {args.repeats} alternating repeats, {args.seconds:g} s per cell after 0.5 s warm-up; "
+        f"Median of {args.repeats} alternating repeats, {args.seconds:g} s per cell after 0.5 s warm-up; in-process "
+        f"measured before each concurrency level ({args.repeats * len(args.concurrency)} times); "
         f"servers on core {SERVER_CORE}, load client on core {CLIENT_CORE}; 1 worker each. "
         f"Python {platform.python_version()}, {versions}, {os.cpu_count()} cores.",
         "",
