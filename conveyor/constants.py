@@ -36,6 +36,7 @@ CURRENT_SET = "current_set"
 DRIFT_RESULT = "drift_result"
 DRIFT_REPORT = "drift_report"
 DRIFT_TABLE = "drift_table"  # per-column drift as a table: the dashboard shows it without scripts
+DRIFT_PAGE = "drift_page"  # per-column verdicts and distribution charts as HTML without scripts (the dashboard's view)
 DRIFT_REPORT_JSON = "drift_report_json"
 DATA_SUMMARY = "data_summary"
 DATA_SUMMARY_JSON = "data_summary_json"

@@ -11,7 +11,7 @@ def monitoring_pipeline(params: MonitoringParams, model: ModelSection) -> None:
     """Tell whether live data still looks like the champion's training data, show why, and act on it."""
     reference_set, reference_info = load_reference(model_name=model.name)
     current_set = load_current(source=params.current, seed=params.seed, reference_info=reference_info)
-    drift_result, _, _, _, _, _ = drift_report(
+    drift_result, _, _, _, _, _, _ = drift_report(
         reference_set=reference_set,
         current_set=current_set,
         reference_info=reference_info,

@@ -13,12 +13,14 @@ from conveyor.config import DriftSettings, MonitoringThresholds
 from conveyor.constants import (
     DATA_SUMMARY,
     DATA_SUMMARY_JSON,
+    DRIFT_PAGE,
     DRIFT_REPORT,
     DRIFT_REPORT_JSON,
     DRIFT_RESULT,
     DRIFT_TABLE,
 )
 from conveyor.drift import DriftResult, DriftSpec, run_drift
+from conveyor.drift_page import drift_page
 
 logger = logging.getLogger(__name__)
 
@@ -46,12 +48,17 @@ def drift_report(
 ) -> tuple[
     Annotated[dict[str, Any], DRIFT_RESULT],
     Annotated[pd.DataFrame, DRIFT_TABLE],
+    Annotated[HTMLString, DRIFT_PAGE],
     Annotated[HTMLString, DRIFT_REPORT],
     Annotated[dict[str, Any], DRIFT_REPORT_JSON],
     Annotated[HTMLString, DATA_SUMMARY],
     Annotated[dict[str, Any], DATA_SUMMARY_JSON],
 ]:
-    """HTML and JSON artifacts for the dashboard, the same files in MLflow, and the typed per-column result."""
+    """HTML and JSON artifacts for the dashboard, the same files in MLflow, and the typed per-column result.
+
+    ``drift_page`` is the report the dashboard can show (its HTML viewer runs no scripts); ``drift_report``
+    is Evidently's interactive report, for a browser (download it, or open it from MLflow).
+    """
     numeric, categorical = reference_info["numeric"], reference_info["categorical"]
     needed = max(thresholds.min_rows, 2)
     mlflow.set_tags({"conveyor.model": reference_info["model"], "conveyor.model_version": reference_info["version"]})
@@ -60,7 +67,7 @@ def drift_report(
         empty = _too_few(len(current_set), needed)
         mlflow.log_metrics({"current_rows": len(current_set)})
         logger.warning("Not enough current data for a drift report: %d row(s), need %d", len(current_set), needed)
-        return result.to_dict(), _table(result), empty, {}, empty, {}
+        return result.to_dict(), _table(result), empty, empty, {}, empty, {}
     spec = DriftSpec(
         drift.num_method,
         drift.cat_method,
@@ -81,6 +88,9 @@ def drift_report(
             **{f"drift_score.{c.column}": c.score for c in result.columns},
         }
     )
+    title = f"Drift of {reference_info['model']} version {reference_info['version']}'s features"
+    page = drift_page(result, reference_set, current_set, title, drift.max_rows, seed)
+    mlflow.log_text(page, "monitoring/drift_page.html")
     mlflow.log_text(reports.drift_html, "monitoring/drift_report.html")
     mlflow.log_dict(reports.drift_json, "monitoring/drift_report.json")
     mlflow.log_text(reports.summary_html, "monitoring/data_summary.html")
@@ -95,6 +105,7 @@ def drift_report(
     return (
         result.to_dict(),
         _table(result),
+        HTMLString(page),
         HTMLString(reports.drift_html),
         reports.drift_json,
         HTMLString(reports.summary_html),

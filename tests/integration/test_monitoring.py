@@ -82,6 +82,10 @@ def test_drift_is_detected_on_a_shifted_sample_naming_the_columns(champion: str,
     assert set(table.index[table["drifted"]]) == set(decision["drifted_columns"])
     html = output(run, "drift_report", "drift_report")
     assert "<html" in html.lower()
+    page = output(run, "drift_report", "drift_page")  # what the dashboard can show: no scripts
+    assert "<script" not in page.lower()
+    assert page.count("data:image/png;base64,") == len(decision["columns"])
+    assert f"{len(decision['drifted_columns'])} of {len(decision['columns'])} columns drifted" in page
     assert output(run, "drift_report", "drift_report_json")["metrics"]
     assert "<html" in output(run, "drift_report", "data_summary").lower()
     mlflow_client = mlflow.MlflowClient(tracking_uri=local_stack)
@@ -89,7 +93,8 @@ def test_drift_is_detected_on_a_shifted_sample_naming_the_columns(champion: str,
     (mlflow_run,) = mlflow_client.search_runs([experiment.experiment_id], f"tags.mlflow.runName = '{run.name}'")
     logged = {a.path for a in mlflow_client.list_artifacts(mlflow_run.info.run_id, "monitoring")}
     assert logged == {
-        f"monitoring/{n}" for n in ("drift_report.html", "drift_report.json", "data_summary.html", "data_summary.json")
+        f"monitoring/{n}"
+        for n in ("drift_page.html", "drift_report.html", "drift_report.json", "data_summary.html", "data_summary.json")
     }
     assert mlflow_run.data.metrics["drift_share"] == decision["drift_share"]
 
