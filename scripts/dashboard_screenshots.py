@@ -5,7 +5,7 @@
 
 It opens the dashboard, gets past the first-visit survey, and saves the runs list, the DAG of the latest
 training run, its leaderboard, confusion matrix and model card, and the drift report of the latest
-monitoring run when there is one (its per-column drift table).
+monitoring run when there is one (its script-free drift page and its per-column drift table).
 It uses the system's Chromium (``apt-get install chromium``) and never downloads a browser; requests to
 anything but the dashboard are blocked, so it works offline. Needs ``pip install -e '.[docs]'``.
 
@@ -273,9 +273,12 @@ def main(argv: list[str] | None = None) -> int:
         if monitoring is None:
             logger.warning("No monitoring run yet: no drift report picture (run the monitoring pipeline, then rerun)")
         else:
-            # The drift table, not Evidently's HTML: the dashboard shows HTML artifacts in an iframe that runs
-            # no scripts, and Evidently draws its report with scripts (it renders blank there).
-            show_artifact(page, f"{base}/projects/default/runs/{monitoring['id']}", "drift_table", "sample.csv")
+            # drift_page and drift_table, not Evidently's HTML: the dashboard shows HTML artifacts in an iframe
+            # that runs no scripts, and Evidently draws its report with scripts (it renders blank there).
+            monitoring_url = f"{base}/projects/default/runs/{monitoring['id']}"
+            show_artifact(page, monitoring_url, "drift_page")
+            save_png(page, out / "dashboard-drift-page.png")
+            show_artifact(page, monitoring_url, "drift_table", "sample.csv")
             save_png(page, out / "dashboard-drift-table.png")
         browser.close()
     return 0
