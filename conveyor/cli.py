@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import fcntl
 import importlib
 import json
 import logging
+import os
 import sys
 import warnings
 from dataclasses import dataclass
@@ -23,7 +25,7 @@ from conveyor.config import (
 )
 from conveyor.env import DEFAULT_STACK_FILE, configure_environment
 from conveyor.errors import ConveyorError
-from conveyor.paths import project_root
+from conveyor.paths import project_root, state_dir
 
 logger = logging.getLogger("conveyor")
 
@@ -91,12 +93,32 @@ def _config_path(entry: PipelineEntry, given: Path | None) -> Path:
     return given if given is not None else project_root() / entry.config
 
 
+def open_store() -> None:
+    """Open ZenML's store, creating or migrating it under a file lock beside ZenML's config.
+
+    ZenML does not guard the first initialization of a local store: two commands started together on a new
+    state directory both created its tables, and the loser failed with a misleading "never been migrated
+    with alembic" error. A remote store (a ZenML server) is created by its server; the lock costs nothing.
+    """
+    from zenml.client import Client
+
+    folder = Path(os.environ.get("ZENML_CONFIG_PATH") or state_dir() / "zenml")
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "conveyor-store-init.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            Client().zen_store  # noqa: B018 - the first access creates and migrates the store
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def ensure_stack(stack_file: Path | None) -> None:
     """Apply ``stack_file``; with none given, apply the default stack if ZenML's bare default is active."""
     from zenml.client import Client
 
     from conveyor.stack import apply_stack, load_stack_file
 
+    open_store()
     if stack_file is None:
         if Client().active_stack_model.name != "default":
             return
