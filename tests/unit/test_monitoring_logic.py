@@ -1,4 +1,4 @@
-"""The drift adapter, the monitoring decision and the monitoring config, without ZenML."""
+"""The drift adapter, the monitoring decision and the monitoring config, without running a pipeline."""
 
 from __future__ import annotations
 
