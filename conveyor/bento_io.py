@@ -1,4 +1,4 @@
-"""Per-request work that BentoML 1.4.15 repeats for list-typed endpoints, done once instead.
+"""Per-request work that BentoML (1.4.15 and 1.4.39) repeats for list-typed endpoints, done once instead.
 
 BentoML turns an endpoint whose body is a list (``/predict_batch``, ``/predict_batched``) into an
 ``IORootModel`` class. That class rebuilds a pydantic ``TypeAdapter`` and its whole JSON schema every time

@@ -61,14 +61,25 @@ def zenml_model_version(champion: dict[str, Any]) -> str | None:
 
 
 def service_types() -> dict[ServingMode, Any]:
-    """ZenML's BentoML service type of each mode."""
+    """The BentoML service type of each mode: Conveyor's local one (conveyor/bento_deployer.py), ZenML's container."""
     from zenml.integrations.bentoml.services.bentoml_container_deployment import BentoMLContainerDeploymentService
-    from zenml.integrations.bentoml.services.bentoml_local_deployment import BentoMLLocalDeploymentService
+
+    from conveyor.bento_deployer import ConveyorBentoMLLocalDeploymentService
 
     return {
-        "local": BentoMLLocalDeploymentService.SERVICE_TYPE,
+        "local": ConveyorBentoMLLocalDeploymentService.SERVICE_TYPE,
         "container": BentoMLContainerDeploymentService.SERVICE_TYPE,
     }
+
+
+def model_deployer(deployer: Any) -> Any:
+    """The deployer to deploy with: the active BentoML deployer, creating Conveyor's local service class.
+
+    ZenML 0.98's own local service cannot serve bentoml >= 1.4.16 (see conveyor/bento_deployer.py).
+    """
+    from conveyor.bento_deployer import ConveyorBentoMLModelDeployer
+
+    return ConveyorBentoMLModelDeployer.like(deployer)
 
 
 def deployment_config(

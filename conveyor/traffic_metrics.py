@@ -1,6 +1,6 @@
 """BentoML's HTTP traffic metrics with bounded labels: the route template, never the raw request path.
 
-BentoML 1.4.15 labels ``bentoml_service_request_total``, ``..._request_duration_seconds`` and
+BentoML (1.4.15 to 1.4.39 at least) labels ``bentoml_service_request_total``, ``..._request_duration_seconds`` and
 ``..._request_in_progress`` with ``scope["path"]`` in a middleware that runs before any of the
 service's own middleware (``add_asgi_middleware`` appends after it), so every request to a new unknown
 path adds series to ``/metrics`` for good (measured: 40 such requests took it from 6 to 772 lines).
@@ -60,6 +60,18 @@ class BoundedTrafficMetrics(RunnerTrafficMetricsMiddleware):
         vars(self).update(shared)
         self._is_setup = True
 
+    async def _metrics(self, scope: Any, receive: Any, send: Any) -> None:
+        """Answer /metrics here: BentoML's app has no /metrics route while its own metrics are off (bentoml 1.4.15's
+        middleware answered it itself; 1.4.39's hands it on to that missing route, which gave 500 here)."""
+        from starlette.responses import Response
+
+        if not self._is_setup:
+            self._setup()
+        client = self.metrics_client
+        await Response(client.generate_latest(), status_code=200, media_type=client.CONTENT_TYPE_LATEST)(
+            scope, receive, send
+        )
+
     async def _restore_path(self, scope: Any, receive: Any, send: Any) -> None:
         real = dict(scope)
         real["path"] = real.pop(_REAL_PATH)
@@ -69,8 +81,8 @@ class BoundedTrafficMetrics(RunnerTrafficMetricsMiddleware):
         if scope["type"] not in ("http", "websocket"):
             await self._inner(scope, receive, send)
             return
-        if scope["path"] == METRICS_PATH:  # the parent answers it without calling the app
-            await super().__call__(scope, receive, send)
+        if scope["path"] == METRICS_PATH:
+            await self._metrics(scope, receive, send)
             return
         labelled = dict(scope)
         labelled[_REAL_PATH] = scope["path"]

@@ -12,7 +12,7 @@ from zenml import get_step_context, step
 
 from conveyor.config import DeploymentMode, ServiceSettings
 from conveyor.constants import DEPLOYMENT
-from conveyor.deployment import active_mode, deployment_config, service_types
+from conveyor.deployment import active_mode, deployment_config, model_deployer, service_types
 from conveyor.errors import DeploymentError
 from conveyor.paths import project_root
 
@@ -44,7 +44,7 @@ def deploy_service(
     import bentoml
     from zenml.integrations.bentoml.model_deployers import BentoMLModelDeployer
 
-    deployer = cast(BentoMLModelDeployer, BentoMLModelDeployer.get_active_model_deployer())
+    deployer = model_deployer(cast(BentoMLModelDeployer, BentoMLModelDeployer.get_active_model_deployer()))
     mode = active_mode(deployment)
     service_type = service_types()[mode]
     context = get_step_context()

@@ -83,6 +83,8 @@ def test_deploy_serve_log_replace_and_reuse(local_stack: str, deployed_model: An
     assert output(first, "import_model", "bento_model_tag") == f"{name}:v1"
     assert parity["problems"] == [] and parity["records"] == 16
     assert [s.is_running for s in services(name)] == [True]
+    # Conveyor's service class (conveyor/bento_deployer.py): ZenML 0.98's own cannot serve bentoml >= 1.4.16.
+    assert [type(s).__name__ for s in services(name)] == ["ConveyorBentoMLLocalDeploymentService"]
 
     # The served predictions equal the registered version's, over real HTTP.
     record = {"tenure_months": 3.0, "monthly_charges": 99.5, "support_calls": 6.0, "age": 30.0,
