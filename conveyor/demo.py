@@ -26,9 +26,8 @@ from conveyor.config import (
 )
 from conveyor.constants import DEPLOYMENT, MONITORING_ACTION
 from conveyor.data import generate_churn
-from conveyor.data.sources import resolve_path
 from conveyor.errors import DeploymentError
-from conveyor.paths import state_dir
+from conveyor.paths import resolve_path, state_dir
 
 logger = logging.getLogger(__name__)
 

@@ -21,9 +21,10 @@ import yaml
 
 from conveyor import storage
 from conveyor.config import MonitoringThresholds, Retraining, TrainingConfig, load_run_config
-from conveyor.data.sources import load_source, read_table, resolve_path
+from conveyor.data.sources import load_source, read_table
 from conveyor.drift import DriftResult
 from conveyor.errors import DataSourceError
+from conveyor.paths import resolve_path
 
 logger = logging.getLogger(__name__)
 

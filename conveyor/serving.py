@@ -16,8 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from conveyor.config import DeploymentConfig, ServiceSettings, load_run_config
-from conveyor.data.sources import resolve_path
-from conveyor.paths import project_root
+from conveyor.paths import project_root, resolve_path
 from conveyor.prediction_log import default_path
 
 DEPLOYMENT_CONFIG = "configs/deployment.yaml"

@@ -16,7 +16,7 @@ import fsspec
 from fsspec import AbstractFileSystem
 
 from conveyor.errors import DataSourceError
-from conveyor.paths import project_root
+from conveyor.paths import resolve_path
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
 
@@ -28,10 +28,7 @@ def is_uri(path: str | Path) -> bool:
 
 def locate(path: str | Path) -> str:
     """A configured path as one location: a URI as given, a local path absolute (relative: to the project root)."""
-    if is_uri(path):
-        return str(path)
-    candidate = Path(path)
-    return str(candidate if candidate.is_absolute() else project_root() / candidate)
+    return str(path) if is_uri(path) else str(resolve_path(path))
 
 
 def _artifact_store_filesystem(uri: str) -> AbstractFileSystem | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -11,7 +10,6 @@ from conveyor import storage
 from conveyor.config import DataSource
 from conveyor.data.churn import generate_churn
 from conveyor.errors import DataSourceError
-from conveyor.paths import project_root
 
 SKLEARN_DATASETS = ("iris", "wine", "breast_cancer")
 
@@ -25,15 +23,6 @@ def _sklearn(name: str) -> pd.DataFrame:
     frame = bunch.frame.copy()
     frame.columns = [str(c).replace(" ", "_").replace("(", "").replace(")", "") for c in frame.columns]
     return frame
-
-
-def resolve_path(path: str) -> Path:
-    """A local project file from a config (a run config, the service's own log): absolute, or under the root.
-
-    Data paths go through ``conveyor.storage.locate`` instead, which also takes URIs.
-    """
-    candidate = Path(path)
-    return candidate if candidate.is_absolute() else project_root() / candidate
 
 
 def read_table(location: str, kind: str, key: str, **options: Any) -> pd.DataFrame:
