@@ -367,15 +367,19 @@ class MonitoringConfig(RunConfig):
 # --- batch inference -----------------------------------------------------------------------------------------
 
 
+def _table_file(path: str, what: str) -> str:
+    if not path.endswith((".csv", ".parquet")):
+        raise ValueError(f"'{path}': {what} a .csv or .parquet file")
+    return path
+
+
 class BatchInput(Strict):
     path: str = Field(description="csv or parquet file of records: a path (relative: to the project root) or a URI")
 
     @field_validator("path")
     @classmethod
     def _known_format(cls, path: str) -> str:
-        if not path.endswith((".csv", ".parquet")):
-            raise ValueError(f"'{path}': batch input must be a .csv or .parquet file")
-        return path
+        return _table_file(path, "batch input must be")
 
 
 class BatchOutput(Strict):
@@ -386,9 +390,7 @@ class BatchOutput(Strict):
     @field_validator("path")
     @classmethod
     def _known_format(cls, path: str) -> str:
-        if not path.endswith((".csv", ".parquet")):
-            raise ValueError(f"'{path}': predictions must be written as a .csv or .parquet file")
-        return path
+        return _table_file(path, "predictions must be written as")
 
 
 class BatchInferenceParams(Strict):
