@@ -172,6 +172,13 @@ def run_pipeline(name: str, config: RunConfig, no_cache: bool) -> Any:
     return run
 
 
+def step_output(run: Any, step: str, name: str) -> Any:
+    """Output ``name`` of step ``step`` of a finished pipeline run, loaded (the run is fetched fresh)."""
+    from zenml.client import Client
+
+    return Client().get_pipeline_run(run.id).steps[step].outputs[name][0].load()
+
+
 def status(config_file: Path) -> dict[str, Any]:
     """What is in production and where everything lives."""
     from zenml.client import Client

@@ -36,12 +36,6 @@ def _stage(stage: Stage, schema: type[RunConfig], model_name: str, *extra: str) 
     return load_run_config(resolve_path(stage.config), schema, [*stage.overrides, f"model.name={model_name}", *extra])
 
 
-def _output(run: Any, step: str, name: str) -> Any:
-    from zenml.client import Client
-
-    return Client().get_pipeline_run(run.id).steps[step].outputs[name][0].load()
-
-
 def _log_count(path: str) -> int:
     from conveyor.prediction_log import iter_records
 
@@ -73,7 +67,7 @@ def send_traffic(url: str, traffic: Traffic, features: list[str], log: str) -> i
 
 def run_all(config: DemoConfig, no_cache: bool) -> dict[str, Any]:
     """Run the whole loop; return what each stage did."""
-    from conveyor.cli import run_pipeline
+    from conveyor.cli import run_pipeline, step_output
     from conveyor.monitoring_data import prediction_log_path
     from conveyor.retraining import retraining_outcome
 
@@ -81,11 +75,11 @@ def run_all(config: DemoConfig, no_cache: bool) -> dict[str, Any]:
     summary: dict[str, Any] = {}
 
     training = run_pipeline("training", _stage(params.training, TrainingConfig, name), no_cache)
-    summary["training"] = _output(training, "promote_model", "promotion")
+    summary["training"] = step_output(training, "promote_model", "promotion")
     logger.info("Demo 1/4 training: %s", summary["training"])
 
     deployment_config = _stage(params.deployment, DeploymentConfig, name)
-    deployment = _output(run_pipeline("deployment", deployment_config, no_cache), "deploy_service", DEPLOYMENT)
+    deployment = step_output(run_pipeline("deployment", deployment_config, no_cache), "deploy_service", DEPLOYMENT)
     summary["deployment"] = deployment
     logger.info("Demo 2/4 deployment: %s version %s at %s", name, deployment["version"], deployment["url"])
 
@@ -104,14 +98,14 @@ def run_all(config: DemoConfig, no_cache: bool) -> dict[str, Any]:
         labelled.to_csv(path, index=False)
         extra.append(f"retrain.labelled={path}")
     monitoring = run_pipeline("monitoring", _stage(params.monitoring, MonitoringConfig, name, *extra), no_cache)
-    summary["monitoring"] = _output(monitoring, "decide_drift", "drift_decision")
+    summary["monitoring"] = step_output(monitoring, "decide_drift", "drift_decision")
     # the retraining that the monitoring run requested (the client ran it), else the step's own action
-    summary["action"] = retraining_outcome(monitoring) or _output(monitoring, "act_on_drift", MONITORING_ACTION)
+    summary["action"] = retraining_outcome(monitoring) or step_output(monitoring, "act_on_drift", MONITORING_ACTION)
     logger.info("Demo 4/4 monitoring: %s; action: %s", summary["monitoring"]["status"], summary["action"])
 
     if params.redeploy and summary["action"].get("promoted"):
         redeployed = run_pipeline("deployment", deployment_config, no_cache)
-        summary["redeployment"] = _output(redeployed, "deploy_service", DEPLOYMENT)
+        summary["redeployment"] = step_output(redeployed, "deploy_service", DEPLOYMENT)
         new = summary["redeployment"]
         logger.info("Demo: the new champion, version %s, serves at %s", new["version"], new["url"])
     return summary

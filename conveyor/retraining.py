@@ -25,12 +25,6 @@ logger = logging.getLogger(__name__)
 OUTCOME_KEY = "retraining"  # the monitoring run's metadata key
 
 
-def _output(run_id: Any, step: str, name: str) -> Any:
-    from zenml.client import Client
-
-    return Client().get_pipeline_run(run_id).steps[step].outputs[name][0].load()
-
-
 def _record(monitoring_run_id: Any, outcome: dict[str, Any]) -> None:
     from zenml import log_metadata
 
@@ -67,14 +61,14 @@ def retrain_if_requested(monitoring_run: Any) -> dict[str, Any] | None:
         "Retraining requested by %s: `%s` (config also at %s)", monitoring_run.name, repeat, action["config_uri"]
     )
 
-    from conveyor.cli import run_pipeline
+    from conveyor.cli import run_pipeline, step_output
 
     try:
         training = run_pipeline("training", config, no_cache=True)
     except Exception as exc:  # noqa: BLE001 - any failure of the run is reported with how to repeat it
         _record(monitoring_run.id, {"action": "retraining_failed", "training_run": config.run_name, "error": str(exc)})
         raise RetrainingError(f"the retraining run '{config.run_name}' failed: {exc}\n`{repeat}` repeats it") from exc
-    promotion = _output(training.id, "promote_model", PROMOTION)
+    promotion = step_output(training, "promote_model", PROMOTION)
     outcome = {
         "action": "retrained",
         "training_run": training.name,

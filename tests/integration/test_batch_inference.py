@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
-from zenml.client import Client
 
 from conveyor.cli import run_pipeline
+from conveyor.cli import step_output as output
 from conveyor.config import BatchInferenceConfig, TrainingConfig, load_run_config
 from conveyor.data import generate_churn
 from conveyor.errors import DataValidationError, NoChampionError
@@ -22,10 +21,6 @@ from tests.conftest import TINY_TRAINING
 pytestmark = pytest.mark.slow
 
 MODEL = "t-batch-churn"
-
-
-def output(run: Any, step: str, name: str) -> Any:
-    return Client().get_pipeline_run(run.id).steps[step].outputs[name][0].load()
 
 
 def batch_config(source: Path, target: Path, *overrides: str, model: str = MODEL) -> BatchInferenceConfig:

@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pandas as pd
 import pytest
-from zenml.client import Client
 
 from conveyor.cli import run_pipeline
+from conveyor.cli import step_output as output
 from conveyor.config import DeploymentConfig, load_run_config
 from conveyor.errors import NoChampionError
 from conveyor.paths import project_root
@@ -28,10 +28,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def output(run: Any, step: str, name: str) -> Any:
-    return Client().get_pipeline_run(run.id).steps[step].outputs[name][0].load()
 
 
 def services(model_name: str) -> list[Any]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import mlflow
 import pytest
 from zenml.client import Client
 
 from conveyor.cli import run_pipeline
+from conveyor.cli import step_output as output
 from conveyor.config import MonitoringConfig, TrainingConfig, load_run_config
 from conveyor.constants import CHAMPION_ALIAS
 from conveyor.data import generate_churn
@@ -27,10 +27,6 @@ MODEL = "t-monitoring-churn"
 SHIFTED = "current={kind: churn, rows: 400, drift: 1.0}"
 # Retraining on a feature without signal gives a challenger that must not replace the champion.
 WORSE = [*TINY_TRAINING, "features={numeric: [], categorical: [region]}", "validation.columns={}"]
-
-
-def output(run: Any, step: str, name: str) -> Any:
-    return Client().get_pipeline_run(run.id).steps[step].outputs[name][0].load()
 
 
 def champion_version(uri: str) -> str:

@@ -11,6 +11,7 @@ import pytest
 from zenml.client import Client
 
 from conveyor.cli import run_pipeline, status
+from conveyor.cli import step_output as output
 from conveyor.constants import CHAMPION_ALIAS, PRODUCTION_STAGE
 from conveyor.data import generate_churn
 from conveyor.errors import DataValidationError
@@ -19,10 +20,6 @@ pytestmark = pytest.mark.slow
 
 # The last candidate is deliberately weak, so "the last one wins" would fail these tests.
 WEAK_LAST = "candidates.hist_gradient_boosting.search={max_iter: [1], learning_rate: [0.01], max_leaf_nodes: [2]}"
-
-
-def output(run: Any, step: str, name: str) -> Any:
-    return Client().get_pipeline_run(run.id).steps[step].outputs[name][0].load()
 
 
 def champion_version(uri: str, name: str) -> str | None:
