@@ -6,7 +6,7 @@ it is asked for the schema, and it is asked on every request: ``model_validate_j
 whether the body is a string or a file, and ``mime_type`` looks at it to pick the response's content type.
 Profiled at 32 clients on /predict_batched, that schema work was a quarter of the worker's CPU
 (bench/serving.py; the same code is in BentoML 1.4.39). The schema of a class never changes, so
-``memoize_io_schemas`` computes each one once per set of arguments and hands out copies, since some
+``speed_up_json_io`` computes each one once per set of arguments and hands out copies, since some
 callers (the OpenAPI page) edit the dict they get.
 
 The same classes parse a body with ``json.loads`` before validating it, and answer by validating the
