@@ -88,13 +88,15 @@ class DriftResult:
 
 @dataclass(frozen=True)
 class DriftReports:
-    """The typed result and the two Evidently reports, rendered."""
+    """The typed result, the two Evidently reports rendered, and the samples Evidently compared."""
 
     result: DriftResult
     drift_html: str
     drift_json: dict[str, Any]
     summary_html: str
     summary_json: dict[str, Any]
+    reference_sample: pd.DataFrame
+    current_sample: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -208,4 +210,6 @@ def run_drift(
         drift_json=drift_dict,
         summary_html=summary.get_html_str(as_iframe=False),
         summary_json=json.loads(summary.json()),
+        reference_sample=ref,
+        current_sample=cur,
     )

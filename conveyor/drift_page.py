@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from conveyor.drift import DriftResult, sample
+from conveyor.drift import DriftResult
 
 REFERENCE_COLOUR, CURRENT_COLOUR = "#4c72b0", "#dd8452"
 MAX_CATEGORIES = 12  # the most frequent categories drawn; the rest are summed as "other"
@@ -86,21 +86,12 @@ def _chart(kind: str, reference: pd.Series, current: pd.Series) -> str:
         plt.close(figure)
 
 
-def drift_page(
-    result: DriftResult,
-    reference: pd.DataFrame,
-    current: pd.DataFrame,
-    title: str,
-    max_rows: int | None = None,
-    seed: int = 0,
-) -> str:
+def drift_page(result: DriftResult, reference: pd.DataFrame, current: pd.DataFrame, title: str) -> str:
     """The page: a headline, the per-column table, and a chart per column (drifted columns first).
 
-    Charts are drawn from the same seeded samples that the drift scores were computed on (``max_rows``,
-    ``seed``), so a very large window costs no more here than in Evidently.
+    Pass the samples the scores were computed on (``DriftReports.reference_sample``, ``current_sample``):
+    the charts then show what was compared, and a very large window costs no more here than in Evidently.
     """
-    ref = sample(reference, max_rows, seed)
-    cur = sample(current, max_rows, seed + 1)
     drifted = len(result.drifted)
     headline = (
         f"{drifted} of {len(result.columns)} columns drifted (share {result.drift_share:.2f}); "
@@ -116,7 +107,7 @@ def drift_page(
         )
     charts = []
     for c in sorted(result.columns, key=lambda c: not c.drifted):
-        image = _chart(c.kind, ref[c.column], cur[c.column])
+        image = _chart(c.kind, reference[c.column], current[c.column])
         state = "drifted" if c.drifted else "ok"
         charts.append(
             f'<div class="chart"><h2>{html.escape(c.column)} ({state}, {html.escape(c.method)} '

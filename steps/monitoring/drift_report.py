@@ -89,7 +89,7 @@ def drift_report(
         }
     )
     title = f"Drift of {reference_info['model']} version {reference_info['version']}'s features"
-    page = drift_page(result, reference_set, current_set, title, drift.max_rows, seed)
+    page = drift_page(result, reports.reference_sample, reports.current_sample, title)
     mlflow.log_text(page, "monitoring/drift_page.html")
     mlflow.log_text(reports.drift_html, "monitoring/drift_report.html")
     mlflow.log_dict(reports.drift_json, "monitoring/drift_report.json")

@@ -30,7 +30,7 @@ def test_the_page_has_every_column_its_verdict_and_a_chart_and_no_script() -> No
         sampled_reference_rows=500,
         sampled_current_rows=300,
     )
-    page = drift_page(result, reference, current, "Drift <of> churn", max_rows=200, seed=3)
+    page = drift_page(result, reference, current, "Drift <of> churn")
     assert "<script" not in page.lower()
     assert "1 of 2 columns drifted (share 0.50)" in page
     assert "Drift &lt;of&gt; churn" in page and "x&lt;1&gt;" in page  # names are escaped
