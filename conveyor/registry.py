@@ -48,7 +48,28 @@ def stack_tracking_uri() -> str:
     if tracker is None or tracker.flavor != "mlflow":
         raise StackError("the active stack has no MLflow experiment tracker: apply a stack with one (run.py --stack)")
     tracker.configure_mlflow()  # type: ignore[attr-defined]
-    return str(tracker.get_tracking_uri())
+    uri = str(tracker.get_tracking_uri())
+    _ensure_tracking_store(uri)
+    return uri
+
+
+_READY_STORES: set[str] = set()
+
+
+def _ensure_tracking_store(tracking_uri: str) -> None:
+    """Create a local SQLite tracking store's tables once, under a lease.
+
+    The first MLflow client of a fresh SQLite store runs MLflow's schema migrations; two processes starting
+    at once would both migrate and one would crash (SQLAlchemy's "Circular dependency detected" or "table
+    _alembic_tmp_experiments already exists"). A tracking server migrates its own database.
+    """
+    if not tracking_uri.startswith("sqlite:") or tracking_uri in _READY_STORES:
+        return
+    import mlflow
+
+    with store_lease("mlflow-init"):
+        mlflow.MlflowClient(tracking_uri=tracking_uri).search_experiments(max_results=1)
+    _READY_STORES.add(tracking_uri)
 
 
 def artifact_root(tracking_uri: str) -> str | None:
@@ -62,9 +83,7 @@ def ensure_experiment(tracking_uri: str, name: str) -> None:
     """Create experiment ``name`` with an explicit artifact root, so MLflow never writes to ./mlruns."""
     import mlflow
 
-    # The first client of a fresh SQLite store runs MLflow's schema migrations; two runs starting at once
-    # would both migrate and one would crash ("table _alembic_tmp_experiments already exists"). On a
-    # server, two runs would both try to create the experiment.
+    # Two runs starting at once would both try to create the experiment.
     with store_lease("mlflow-init"):
         client = mlflow.MlflowClient(tracking_uri=tracking_uri)
         if client.get_experiment_by_name(name) is not None:
