@@ -157,6 +157,9 @@ def run_pipeline(name: str, config: RunConfig, no_cache: bool) -> Any:
     from zenml.enums import ExecutionMode
 
     from conveyor.images import docker_settings
+    from conveyor.zenml_speedups import remember_package_lookups
+
+    remember_package_lookups()
 
     options: dict[str, Any] = {
         "enable_cache": False if no_cache else config.enable_cache,
