@@ -20,15 +20,22 @@ The fix is two small subclasses:
   the active stack's deployer component (same id, name and config, so the same runtime directory and the
   same services), only with this one method changed; the stack keeps ZenML's ``bentoml`` flavor.
 
+The service class also mends a forced stop. ``zenml model-deployer models delete -y`` (``-y`` means force)
+SIGKILLs the daemon, so BentoML's arbiter inside it never stops its workers, which run in their own
+sessions: they went on serving on the port (seen here, after the service was deleted). A forced stop now
+kills the daemon's child processes too. A plain stop or delete (SIGTERM) was already clean.
+
 Containers (``BentoMLContainerDeploymentService``) stay ZenML's: its ``run()`` starts ``bentoml serve`` with no
 such check (read in ZenML 0.98's code; not run here, which has no Docker).
 """
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 from uuid import UUID
 
+import psutil
 from zenml.constants import DEFAULT_LOCAL_SERVICE_IP_ADDRESS
 from zenml.integrations.bentoml.model_deployers.bentoml_model_deployer import BentoMLModelDeployer
 from zenml.integrations.bentoml.services.bentoml_local_deployment import (
@@ -81,6 +88,25 @@ class ConveyorBentoMLLocalDeploymentService(BentoMLLocalDeploymentService):
             )
         except KeyboardInterrupt:
             logger.info("Stopping BentoML prediction service...")
+
+    def deprovision(self, force: bool = False) -> None:
+        """Stop the daemon; when forced (SIGKILL, which BentoML cannot clean up after), its workers as well."""
+        workers = self._worker_processes() if force else []
+        super().deprovision(force)
+        for worker in workers:
+            with suppress(psutil.Error):  # already gone
+                worker.kill()
+        if workers:
+            logger.info("Killed %d BentoML worker process(es) of the force-stopped service %s", len(workers), self.uuid)
+
+    def _worker_processes(self) -> list[psutil.Process]:
+        pid = self.status.pid
+        if not pid:
+            return []
+        try:
+            return list(psutil.Process(pid).children(recursive=True))
+        except psutil.Error:
+            return []
 
 
 class ConveyorBentoMLModelDeployer(BentoMLModelDeployer):

@@ -100,6 +100,7 @@ def deploy_service(
     url = f"http://{settings.host}:{settings.port}"
     logger.info("%s %s version %s as Bento %s (%s) at %s", outcome.capitalize(), champion["name"],
                 champion["version"], bento_tag, mode, url)
+    logger.info("ZenML service %s; stop it with: zenml model-deployer models stop %s", service.uuid, service.uuid)
     return {
         "service_uuid": str(service.uuid),
         "url": url,

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pandas as pd
+import psutil
 import pytest
 
 from conveyor.cli import run_pipeline
@@ -46,7 +47,7 @@ def deployed_model(training_config: Any) -> Iterator[Any]:
 
     deployer = BentoMLModelDeployer.get_active_model_deployer()
     for service in services(config.model.name):
-        deployer.stop_model_server(service.uuid, timeout=60)  # deleting a running service can orphan its worker
+        deployer.stop_model_server(service.uuid, timeout=60)  # gracefully: BentoML ends its workers
         deployer.delete_model_server(service.uuid, timeout=60)
 
 
@@ -122,6 +123,18 @@ def test_deploy_serve_log_replace_and_reuse(local_stack: str, deployed_model: An
     info = httpx.post(f"{replaced['url']}/model_info", json={}, timeout=30).json()
     assert info["version"] == "2"
     assert info["bento_model_tag"] == f"{name}:v2"
+
+    # `zenml model-deployer models delete -y` forces: SIGKILL to the daemon. Its BentoML workers go too,
+    # and nothing answers on the port afterwards.
+    service = services(name)[0]
+    workers = psutil.Process(service.status.pid).children(recursive=True)
+    assert workers, "the daemon serves through BentoML worker processes"
+    BentoMLModelDeployer.get_active_model_deployer().delete_model_server(service.uuid, timeout=60, force=True)
+    assert services(name) == []
+    gone, alive = psutil.wait_procs(workers, timeout=30)
+    assert alive == [], f"BentoML workers outlived the deleted service: {[p.pid for p in alive]}"
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{replaced['url']}/livez", timeout=5)
 
 
 def test_a_container_bento_builds_offline_with_what_zenml_runs_it_with(local_stack: str, training_config: Any) -> None:
