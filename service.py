@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 
 from conveyor.bento_io import speed_up_json_io
 from conveyor.env import configure_environment
-from conveyor.prediction_log import PredictionLogWriter
+from conveyor.prediction_log import PredictionLogWriter, traffic_of
 from conveyor.prediction_queue import AsyncPredictionLog
 from conveyor.request_guard import RequestGuard
 from conveyor.request_schema import columns_of, record_type, to_frame
@@ -103,7 +103,9 @@ class Conveyor:
     def close_log(self) -> None:
         self.log.close()
 
-    def _predict(self, records: list[dict[str, Any]], endpoint: str) -> list[dict[str, Any]]:
+    def _predict(
+        self, records: list[dict[str, Any]], endpoint: str, traffic: str | None = None
+    ) -> list[dict[str, Any]]:
         """Predictions as plain dicts in the shape of ``Prediction``; one log line for the whole model call."""
         if not records:
             return []
@@ -115,23 +117,26 @@ class Conveyor:
             {"label": label, "probabilities": dict(zip(classes, row, strict=True)), "model_version": version}
             for label, row in zip(labels, probabilities.tolist(), strict=True)
         ]
-        self.log.submit([{
+        entry = {
             "ts": datetime.now(UTC).isoformat(), "model": self.name, "version": version, "rows": len(out),
             "features": columns, "prediction": labels,
             "probabilities": dict(zip(classes, probabilities.T.tolist(), strict=True)),
-        }])
+        }
+        if traffic is not None:
+            entry["traffic"] = traffic
+        self.log.submit([entry])
         METRICS.predicted.labels(endpoint=endpoint).inc(len(out))
         return out
 
     @bentoml.api(route="/predict")
-    def predict(self, record: Record, /) -> Prediction:  # type: ignore[valid-type]
+    def predict(self, record: Record, /, ctx: bentoml.Context) -> Prediction:  # type: ignore[valid-type]
         """Predict one record."""
-        return Prediction.model_validate(self._predict([record], "predict")[0])
+        return Prediction.model_validate(self._predict([record], "predict", traffic_of(ctx.request.headers))[0])
 
     @bentoml.api(route="/predict_batch")
-    def predict_batch(self, records: Batch, /) -> list[Prediction]:
+    def predict_batch(self, records: Batch, /, ctx: bentoml.Context) -> list[Prediction]:
         """Predict a list of records in one model call."""
-        return self._predict(records, "predict_batch")  # type: ignore[return-value]
+        return self._predict(records, "predict_batch", traffic_of(ctx.request.headers))  # type: ignore[return-value]
 
     @bentoml.api(
         route="/predict_batched",

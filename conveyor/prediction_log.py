@@ -11,6 +11,10 @@ or, as the service writes them, every record of one model call column by column 
      "features": {"tenure_months": [12.0, 3.0], ...}, "prediction": ["yes", "no"],
      "probabilities": {"no": [0.3, 0.8], "yes": [0.7, 0.2]}}
 
+A line for a request sent with the header ``X-Conveyor-Traffic: synthetic`` (the deployment's parity check,
+smoke tests) also holds ``"traffic": "synthetic"``. It is logged like any other, but ``read_features``, and so
+the monitoring pipeline, leaves it out: made-up records are not live traffic and would read as drift.
+
 Readers see records either way (``iter_records`` expands the columns). A line per model call is what
 lets logging keep up with the service: encoding thousands of small objects cost the service as much CPU
 as the model (bench/serving.py).
@@ -41,6 +45,17 @@ from conveyor import storage
 from conveyor.paths import state_dir
 
 FILE_NAME = "predictions.jsonl"
+
+TRAFFIC_HEADER = "X-Conveyor-Traffic"
+SYNTHETIC = "synthetic"
+
+
+def traffic_of(headers: Any) -> str | None:
+    """``"synthetic"`` for a request that says so in ``TRAFFIC_HEADER`` (any case), else None (live traffic)."""
+    value = headers.get(TRAFFIC_HEADER)
+    return SYNTHETIC if value is not None and value.strip().lower() == SYNTHETIC else None
+
+
 _LOG_FILE = re.compile(r"^(?P<log>.+\.jsonl)(?:\.(?P<index>\d+))?$")
 
 
@@ -110,7 +125,7 @@ def _records(entry: dict[str, Any]) -> Iterator[dict[str, Any]]:
     if "rows" not in entry:
         yield entry
         return
-    head = {key: entry[key] for key in ("ts", "model", "version") if key in entry}
+    head = {key: entry[key] for key in ("ts", "model", "version", "traffic") if key in entry}
     features, probabilities = entry["features"], entry["probabilities"]
     for index in range(entry["rows"]):
         yield {
@@ -149,12 +164,18 @@ def iter_records(location: str | Path, key: str = "current.path") -> Iterator[di
     yield from sorted(records, key=lambda r: str(r.get("ts") or ""))
 
 
-def read_features(location: str | Path, last: int | None = None, version: str | None = None) -> pd.DataFrame:
-    """The logged feature rows (newest ``last`` of them), optionally for one model version only."""
+def read_features(
+    location: str | Path, last: int | None = None, version: str | None = None, synthetic: bool = False
+) -> pd.DataFrame:
+    """The logged feature rows (newest ``last`` of them), optionally for one model version only.
+
+    Rows logged as synthetic traffic are left out unless ``synthetic`` is true.
+    """
     rows = [
         {**r["features"], "_prediction": r.get("prediction"), "_ts": r.get("ts"), "_version": r.get("version")}
         for r in iter_records(location)
-        if version is None or str(r.get("version")) == str(version)
+        if (version is None or str(r.get("version")) == str(version))
+        and (synthetic or r.get("traffic") != SYNTHETIC)
     ]
     frame = pd.DataFrame(rows)
     return frame.tail(last).reset_index(drop=True) if last is not None else frame

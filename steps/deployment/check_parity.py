@@ -13,6 +13,7 @@ from conveyor.bento_model import FEATURE_SCHEMA_FILE, run_artifact_text
 from conveyor.constants import PARITY_REPORT
 from conveyor.errors import DeploymentError
 from conveyor.parity import compare
+from conveyor.prediction_log import SYNTHETIC, TRAFFIC_HEADER
 from conveyor.registry import load_version, stack_tracking_uri
 from conveyor.request_schema import sample_records
 
@@ -50,7 +51,8 @@ def check_parity(
 
     url = deployment["url"]
     _wait_ready(url, timeout)
-    with httpx.Client(base_url=url, timeout=60) as client:
+    # Marked synthetic: logged, but the monitoring pipeline does not take these made-up records for live traffic.
+    with httpx.Client(base_url=url, timeout=60, headers={TRAFFIC_HEADER: SYNTHETIC}) as client:
         batch = client.post("/predict_batch", json=records)
         singles = [client.post("/predict", json=record) for record in records[:5]]
         info = client.post("/model_info", json={})

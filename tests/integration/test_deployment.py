@@ -19,7 +19,7 @@ from conveyor.cli import step_output as output
 from conveyor.config import DeploymentConfig, load_run_config
 from conveyor.errors import NoChampionError
 from conveyor.paths import project_root
-from conveyor.prediction_log import default_path, read_features
+from conveyor.prediction_log import SYNTHETIC, default_path, iter_records, read_features
 from conveyor.registry import load_version, set_champion
 
 pytestmark = pytest.mark.slow
@@ -98,6 +98,10 @@ def test_deploy_serve_log_replace_and_reuse(local_stack: str, deployed_model: An
     while read_features(default_path(), version="1").empty and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not read_features(default_path(), version="1").empty
+    # The parity check's records (16 in one batch, then 5 one by one) are logged as synthetic traffic.
+    mine = [r for r in iter_records(default_path()) if r.get("model") == name]
+    assert sum(r.get("traffic") == SYNTHETIC for r in mine) == 16 + 5
+    assert sum(r.get("traffic") is None for r in mine) >= 1  # the /predict above
 
     # Deploying the same champion again reuses the running service.
     again = output(run_pipeline("deployment", config, no_cache=True), "deploy_service", "deployment")

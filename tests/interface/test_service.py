@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from conveyor.prediction_log import default_path, read_features
+from conveyor.prediction_log import TRAFFIC_HEADER, default_path, read_features
 from tests.interface.conftest import FEATURES, TAG
 
 
@@ -163,3 +163,23 @@ def test_every_prediction_is_logged(client: Any, record: dict[str, Any]) -> None
         time.sleep(0.05)
     assert {"north", "south", "west"} <= set(logged["region"])
     assert set(logged.columns) >= {*FEATURES.all, "_prediction", "_ts", "_version"}
+
+
+def test_synthetic_traffic_is_logged_but_left_out_of_the_live_features(client: Any, record: dict[str, Any]) -> None:
+    """The parity check's made-up records must not read as drift in the monitoring pipeline."""
+    marker = 4242.0
+    headers = {TRAFFIC_HEADER: "Synthetic"}
+    assert client.post("/predict", json={**record, "tenure_months": marker}, headers=headers).status_code == 200
+    batch = [{**record, "tenure_months": marker}] * 2
+    assert client.post("/predict_batch", json=batch, headers=headers).status_code == 200
+    client.post("/predict", json={**record, "tenure_months": marker + 1})  # live
+    deadline = time.monotonic() + 30
+    while True:
+        everything = read_features(default_path(), version="7", synthetic=True)
+        if (everything["tenure_months"] == marker + 1).any() or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert (everything["tenure_months"] == marker).sum() == 3
+    live = read_features(default_path(), version="7")
+    assert (live["tenure_months"] == marker).sum() == 0
+    assert (live["tenure_months"] == marker + 1).sum() == 1
