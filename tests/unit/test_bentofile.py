@@ -19,3 +19,21 @@ def test_bentofile_builds_offline_with_the_project_pins() -> None:
         name = package.split("==")[0]
         if name in pins:
             assert pins[name].replace(name, "", 1).split(" ")[0] == package.replace(name, "", 1), package
+
+
+def test_the_bento_takes_the_project_sources_and_nothing_from_the_state_or_the_venv() -> None:
+    from bentoml._internal.bento.build_config import BentoPathSpec  # what `bentoml build` matches paths with
+
+    bentofile = yaml.safe_load((project_root() / "bentofile.yaml").read_text())
+    spec = BentoPathSpec(bentofile["include"], bentofile["exclude"], str(project_root()))
+    for path in ("service.py", "conveyor/cli.py", "conveyor/data/__init__.py", "configs/deployment.yaml"):
+        assert spec.includes(path), path
+    for path in (
+        ".conveyor/bentoml/tmp/bentoml_bento_conveyor_x/src/service.py",  # the build's own copy: it recursed
+        ".conveyor/bentoml/bentos/conveyor/v1-abc/src/service.py",
+        ".venv/lib/python3.11/site-packages/zenml/services/service.py",
+        "tests/interface/service.py",
+        "conveyor/__pycache__/cli.cpython-311.pyc",
+        "configs/training.yaml",
+    ):
+        assert not spec.includes(path), path
