@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import glob
 import json
+import logging
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -43,6 +44,8 @@ from pydantic_core import to_json
 
 from conveyor import storage
 from conveyor.paths import state_dir
+
+logger = logging.getLogger(__name__)
 
 FILE_NAME = "predictions.jsonl"
 
@@ -171,11 +174,17 @@ def read_features(
 
     Rows logged as synthetic traffic are left out unless ``synthetic`` is true.
     """
-    rows = [
-        {**r["features"], "_prediction": r.get("prediction"), "_ts": r.get("ts"), "_version": r.get("version")}
-        for r in iter_records(location)
-        if (version is None or str(r.get("version")) == str(version))
-        and (synthetic or r.get("traffic") != SYNTHETIC)
-    ]
+    rows, left_out = [], 0
+    for r in iter_records(location):
+        if version is not None and str(r.get("version")) != str(version):
+            continue
+        if not synthetic and r.get("traffic") == SYNTHETIC:
+            left_out += 1
+            continue
+        rows.append(
+            {**r["features"], "_prediction": r.get("prediction"), "_ts": r.get("ts"), "_version": r.get("version")}
+        )
+    if left_out:
+        logger.info("Left out %d synthetic record(s) of the prediction log (parity checks, smoke tests)", left_out)
     frame = pd.DataFrame(rows)
     return frame.tail(last).reset_index(drop=True) if last is not None else frame
