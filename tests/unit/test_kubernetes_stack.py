@@ -115,3 +115,21 @@ def test_zenml_itself_accepts_the_kubernetes_stack(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "ACTIVE conveyor-kubernetes" in done.stdout
+
+
+def test_the_step_image_gets_the_code_but_not_the_local_state_or_venv(tmp_path: Path) -> None:
+    """ZenML builds the image from the project root with its .dockerignore; the state sits inside after make run."""
+    import shutil
+
+    from zenml.image_builders.build_context import BuildContext
+
+    root = tmp_path / "project"
+    shutil.copytree(project_root(), root, ignore=shutil.ignore_patterns(".venv", ".conveyor", ".git", "*.egg-info"))
+    for junk in (".conveyor/mlflow/mlflow.db", ".conveyor/bentoml/bentos/conveyor/v1/src/service.py",
+                 ".venv/lib/python3.11/site-packages/x.py", "steps/__pycache__/x.pyc"):
+        (root / junk).parent.mkdir(parents=True, exist_ok=True)
+        (root / junk).write_text("x")
+    files = set(BuildContext(root=str(root)).get_files())
+    assert {"run.py", "service.py", "conveyor/cli.py", "steps/training/train_candidates.py",
+            "configs/training.yaml", "pipelines/training.py"} <= files
+    assert not [f for f in files if f.startswith((".conveyor/", ".venv/", ".git/")) or f.endswith(".pyc")]
