@@ -154,9 +154,10 @@ def run_pipeline(name: str, config: RunConfig, no_cache: bool) -> Any:
     if not hasattr(pipeline, "with_options"):  # not a ZenML pipeline but a sequence of them (`all`)
         return pipeline(config, no_cache)
     ensure_experiment(stack_tracking_uri(), pipeline.name)
+    from zenml.client import Client
     from zenml.enums import ExecutionMode
 
-    from conveyor.images import docker_settings
+    from conveyor.images import run_settings
     from conveyor.zenml_speedups import remember_package_lookups
 
     remember_package_lookups()
@@ -165,7 +166,7 @@ def run_pipeline(name: str, config: RunConfig, no_cache: bool) -> Any:
         "enable_cache": False if no_cache else config.enable_cache,
         "execution_mode": ExecutionMode.FAIL_FAST,  # the failing step's own error reaches the caller
         "tags": run_tags(name, config),
-        "settings": {"docker": docker_settings()},  # used only by orchestrators that run steps in containers
+        "settings": run_settings(Client().active_stack.orchestrator.flavor),
     }
     if config.run_name:
         options["run_name"] = config.run_name
@@ -249,7 +250,10 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message="pkg_resources is deprecated")  # bentoml's `fs` dependency
     import zenml  # noqa: F401 - sets up ZenML's log handler, which prints Conveyor's messages too
 
+    from conveyor.log_noise import quiet_zenml_noise
+
     logging.getLogger("conveyor").setLevel(logging.INFO)
+    quiet_zenml_noise()
     try:
         config = None
         if args.pipeline:

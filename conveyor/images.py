@@ -33,3 +33,13 @@ def docker_settings() -> Any:
         python_package_installer="pip",  # no network fetch of an installer during the build
         environment={"ZENML_ANALYTICS_OPT_IN": "false", "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},
     )
+
+
+def run_settings(orchestrator_flavor: str) -> dict[str, Any]:
+    """A pipeline run's settings: the image settings only where steps run in containers.
+
+    On the local orchestrator ZenML would only warn that nothing in the stack uses them (ZML002).
+    """
+    from conveyor.deployment import LOCAL_ORCHESTRATORS
+
+    return {} if orchestrator_flavor in LOCAL_ORCHESTRATORS else {"docker": docker_settings()}

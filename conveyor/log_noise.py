@@ -1,0 +1,36 @@
+"""Lines ZenML 0.98 prints on every step that tell a Conveyor user nothing, left out of the output.
+
+- ``Failed to disable MLflow autologging for the following frameworks: ['fastai'].``: ZenML's MLflow tracker
+  disables autologging framework by framework, and MLflow 3 no longer has ``mlflow.fastai``. Only that exact
+  list is dropped: a framework Conveyor uses (scikit-learn) failing would still show.
+- ``Models can be viewed in the dashboard using ZenML Pro. ...``: an advertisement, printed after every step
+  of a pipeline with a model; the local dashboard shows models under each run (``make dashboard``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+DROPPED = {
+    "zenml.integrations.mlflow.experiment_trackers.mlflow_experiment_tracker": (
+        "Failed to disable MLflow autologging for the following frameworks: ['fastai'].",
+    ),
+    "zenml.orchestrators.step_run_utils": ("Models can be viewed in the dashboard using ZenML Pro.",),
+}
+
+
+class _DropLines(logging.Filter):
+    def __init__(self, prefixes: tuple[str, ...]) -> None:
+        super().__init__()
+        self.prefixes = prefixes
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(self.prefixes)
+
+
+def quiet_zenml_noise() -> None:
+    """Drop the lines above from ZenML's loggers in this process (idempotent)."""
+    for name, prefixes in DROPPED.items():
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _DropLines) for f in logger.filters):
+            logger.addFilter(_DropLines(prefixes))
