@@ -13,11 +13,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import yaml
-
 from conveyor.config import TrainingConfig
 from conveyor.constants import MONITORING_ACTION, PROMOTION
 from conveyor.errors import RetrainingError
+from conveyor.monitoring import write_config
 from conveyor.paths import state_dir
 
 logger = logging.getLogger(__name__)
@@ -53,9 +52,7 @@ def retrain_if_requested(monitoring_run: Any) -> dict[str, Any] | None:
         return None
     config = TrainingConfig.model_validate(action["training_config"])
     local = state_dir() / "retraining" / f"{config.run_name}.yaml"
-    local.parent.mkdir(parents=True, exist_ok=True)
-    repeatable = {k: v for k, v in action["training_config"].items() if k != "run_name"}  # run names are unique
-    local.write_text(yaml.safe_dump(repeatable, sort_keys=False))
+    write_config(config.model_copy(update={"run_name": None}), str(local))  # run names are unique
     repeat = f"python run.py --pipeline training --config {local}"
     logger.info(
         "Retraining requested by %s: `%s` (config also at %s)", monitoring_run.name, repeat, action["config_uri"]
