@@ -23,7 +23,7 @@ $(PY):
 $(VENV)/.installed: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e .
 	@grep -q "$(ACTIVATE_MARK)" $(VENV)/bin/activate || \
-		{ echo "$(ACTIVATE_MARK)"; $(PY) -m conveyor.env; } >> $(VENV)/bin/activate
+		{ echo "$(ACTIVATE_MARK)"; $(PY) -m conveyor.platform.env; } >> $(VENV)/bin/activate
 	$(PY) -m pip check
 	touch $@
 
@@ -54,13 +54,13 @@ clean-state:
 DASHBOARD_PORT ?= 8237
 .PHONY: dashboard dashboard-stop
 dashboard: install
-	@eval "$$($(PY) -m conveyor.env)" && \
+	@eval "$$($(PY) -m conveyor.platform.env)" && \
 		ZENML_AUTO_OPEN_DASHBOARD=false $(VENV)/bin/zenml login --local --ip-address 127.0.0.1 --port $(DASHBOARD_PORT) \
 			>/dev/null && \
 		echo "ZenML dashboard: http://127.0.0.1:$(DASHBOARD_PORT)  (stop it with: make dashboard-stop)"
 
 dashboard-stop: install
-	@eval "$$($(PY) -m conveyor.env)" && $(VENV)/bin/zenml logout --local >/dev/null && \
+	@eval "$$($(PY) -m conveyor.platform.env)" && $(VENV)/bin/zenml logout --local >/dev/null && \
 		echo "ZenML dashboard stopped; runs use the local store again"
 
 # The serving benchmark (about 5 minutes, 2 cores): writes bench/results/serving.md.

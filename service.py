@@ -1,6 +1,6 @@
 """Conveyor's BentoML service: the champion behind a request schema generated from its feature schema.
 
-``bentoml serve`` from the project root serves the current champion (see conveyor/serving.py for how
+``bentoml serve`` from the project root serves the current champion (see conveyor/serving/settings.py for how
 the model tag is chosen); the deployment pipeline builds a Bento that pins the exact version.
 
 Endpoints (all POST with JSON, documented with examples on the OpenAPI page at /):
@@ -22,14 +22,14 @@ import bentoml
 import numpy as np
 from pydantic import BaseModel, Field
 
-from conveyor.bento_io import speed_up_json_io
-from conveyor.env import configure_environment
-from conveyor.prediction_log import PredictionLogWriter, traffic_of
-from conveyor.prediction_queue import AsyncPredictionLog
-from conveyor.request_guard import RequestGuard
-from conveyor.request_schema import columns_of, record_type, to_frame
-from conveyor.serving import model_tag, prediction_log_path, service_metrics, service_settings
-from conveyor.traffic_metrics import BoundedTrafficMetrics
+from conveyor.compat.bento_io import speed_up_json_io
+from conveyor.features.requests import columns_of, record_type, to_frame
+from conveyor.platform.env import configure_environment
+from conveyor.prediction_log.format import traffic_of
+from conveyor.prediction_log.writer import AsyncPredictionLog, PredictionLogWriter
+from conveyor.serving.request_guard import RequestGuard
+from conveyor.serving.settings import model_tag, prediction_log_path, service_metrics, service_settings
+from conveyor.serving.traffic_metrics import BoundedTrafficMetrics
 
 configure_environment()
 logger = logging.getLogger("conveyor.service")

@@ -4,7 +4,7 @@ Candidates, each measured in a fresh child process (so peak memory is its own), 
 
 - scipy:            normed Wasserstein per numeric column and Jensen-Shannon distance per categorical column
                     (the statistics the step's default config asks Evidently for), on all rows
-- evidently, all:   conveyor.drift.run_drift (the body of the drift_report step: drift + data-summary reports,
+- evidently, all:   monitoring.drift.run_drift (the body of the drift_report step: drift + data-summary reports,
                     HTML and JSON rendered) with no sample bound ("before")
 - evidently, sampled: the same with the bounded, seeded sample of configs/monitoring.yaml ("after")
 
@@ -67,7 +67,7 @@ def child(candidate: str, data_dir: Path, max_rows: int) -> dict[str, Any]:
     """One measurement, in this (fresh) process."""
     import pandas as pd
 
-    from conveyor.drift import DriftSpec, run_drift
+    from conveyor.monitoring.drift import DriftSpec, run_drift
 
     reference = pd.read_parquet(data_dir / "reference.parquet")
     current = pd.read_parquet(data_dir / "current.parquet")
@@ -121,7 +121,7 @@ def main() -> None:
         sys.stdout.write(json.dumps(child(args.child, args.data, args.max_rows)) + "\n")
         return
 
-    from conveyor.data import generate_churn
+    from conveyor.training.data import generate_churn
 
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="conveyor-bench-drift-") as tmp:

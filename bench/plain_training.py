@@ -13,10 +13,10 @@ import sys
 from sklearn.model_selection import train_test_split
 
 from conveyor.config import TrainingConfig, load_run_config
-from conveyor.data import load_source
-from conveyor.metrics import from_score, holdout_metrics
-from conveyor.models import search
-from conveyor.validation import find_violations
+from conveyor.training.data import load_source
+from conveyor.training.metrics import from_score, holdout_metrics
+from conveyor.training.models import search
+from conveyor.training.validation import find_violations
 
 
 def main() -> None:

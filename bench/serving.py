@@ -49,12 +49,12 @@ def free_port() -> int:
 
 def prepare(state: Path) -> tuple[Any, list[dict[str, Any]]]:
     """Fit the reference model, save it as a BentoML model and a pickle; return it and sample records."""
-    from conveyor.bento_model import save_served_model
     from conveyor.config import Features
-    from conveyor.data import generate_churn
-    from conveyor.models import ESTIMATOR_STEP, build_pipeline
-    from conveyor.request_schema import sample_records
-    from conveyor.schema import feature_schema
+    from conveyor.features.requests import sample_records
+    from conveyor.features.schema import feature_schema
+    from conveyor.serving.bento_model import save_served_model
+    from conveyor.training.data import generate_churn
+    from conveyor.training.models import ESTIMATOR_STEP, build_pipeline
 
     features = Features(
         numeric=["tenure_months", "monthly_charges", "support_calls", "age"],

@@ -24,10 +24,10 @@ from conveyor.config import (
     TrainingConfig,
     load_run_config,
 )
-from conveyor.constants import DEPLOYMENT, MONITORING_ACTION
-from conveyor.data import generate_churn
 from conveyor.errors import DeploymentError
-from conveyor.paths import resolve_path, state_dir
+from conveyor.names import DEPLOYMENT, MONITORING_ACTION
+from conveyor.platform.paths import resolve_path, state_dir
+from conveyor.training.data import generate_churn
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def _stage(stage: Stage, schema: type[RunConfig], model_name: str, *extra: str) 
 
 
 def _log_count(path: str) -> int:
-    from conveyor.prediction_log import iter_records
+    from conveyor.prediction_log.reader import iter_records
 
     return sum(1 for _ in iter_records(path))
 
@@ -67,9 +67,9 @@ def send_traffic(url: str, traffic: Traffic, features: list[str], log: str) -> i
 
 def run_all(config: DemoConfig, no_cache: bool) -> dict[str, Any]:
     """Run the whole loop; return what each stage did."""
-    from conveyor.cli import run_pipeline, step_output
-    from conveyor.monitoring_data import prediction_log_path
-    from conveyor.retraining import retraining_outcome
+    from conveyor.monitoring.data import prediction_log_path
+    from conveyor.monitoring.retraining import retraining_outcome
+    from conveyor.platform.launcher import run_pipeline, step_output
 
     params, name = config.parameters, config.model.name
     summary: dict[str, Any] = {}

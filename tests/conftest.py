@@ -23,7 +23,7 @@ def pytest_configure(config: pytest.Config) -> None:
     for key in ("ZENML_CONFIG_PATH", "BENTOML_HOME", "MLFLOW_TRACKING_URI", "ZENML_STORE_URL"):
         os.environ.pop(key, None)
     os.environ["CONVEYOR_STATE_DIR"] = str(_STATE)
-    from conveyor.env import configure_environment
+    from conveyor.platform.env import configure_environment
 
     configure_environment()
 
@@ -42,11 +42,11 @@ def state_dir() -> Path:
 @pytest.fixture(scope="session")
 def local_stack(state_dir: Path) -> str:
     """The project's own default stack, applied to the session's isolated ZenML store."""
-    from conveyor.cli import ensure_stack
-    from conveyor.paths import project_root
+    from conveyor.platform.launcher import ensure_stack
+    from conveyor.platform.paths import project_root
 
     ensure_stack(project_root() / "configs/stacks/local.yaml")
-    from conveyor.registry import stack_tracking_uri
+    from conveyor.platform.registry import stack_tracking_uri
 
     return stack_tracking_uri()
 
@@ -69,7 +69,7 @@ def training_config(request: pytest.FixtureRequest) -> Any:
     def make(*overrides: str, base: str = "configs/training.yaml") -> Any:
         """Load ``base`` with overrides; the default config is also shrunk to tiny data and grids."""
         from conveyor.config import TrainingConfig, load_run_config
-        from conveyor.paths import project_root
+        from conveyor.platform.paths import project_root
 
         name = "t-" + request.node.name.replace("[", "-").replace("]", "").replace("_", "-")[:60]
         return load_run_config(

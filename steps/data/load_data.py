@@ -7,8 +7,8 @@ import pandas as pd
 from zenml import step
 
 from conveyor.config import DataSource
-from conveyor.constants import RAW_DATASET
-from conveyor.data import load_source
+from conveyor.names import RAW_DATASET
+from conveyor.training.data import load_source
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from sklearn.model_selection import train_test_split
 from zenml import step
 
 from conveyor.config import Split
-from conveyor.constants import TEST_SET, TRAIN_SET
+from conveyor.names import TEST_SET, TRAIN_SET
 
 logger = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ import pandas as pd
 from zenml import step
 
 from conveyor.config import Features, Validation
-from conveyor.constants import VALIDATION_REPORT
 from conveyor.errors import DataValidationError
-from conveyor.validation import find_violations
+from conveyor.names import VALIDATION_REPORT
+from conveyor.training.validation import find_violations
 
 logger = logging.getLogger(__name__)
 

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from zenml import step
 
-from conveyor.bento_build import BENTOFILE, build
 from conveyor.config import DeploymentMode, ServiceSettings
-from conveyor.constants import BENTO_TAG
-from conveyor.deployment import active_mode, bento_packages, bento_settings
-from conveyor.paths import project_root
+from conveyor.names import BENTO_TAG
+from conveyor.platform.paths import project_root
+from conveyor.serving.bento_build import BENTOFILE, build
+from conveyor.serving.modes import active_mode, bento_packages, bento_settings
 
 logger = logging.getLogger(__name__)
 

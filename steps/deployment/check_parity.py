@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 from zenml import step
 
-from conveyor.bento_model import FEATURE_SCHEMA_FILE, run_artifact_text
-from conveyor.constants import PARITY_REPORT
 from conveyor.errors import DeploymentError
-from conveyor.parity import compare
-from conveyor.prediction_log import SYNTHETIC, TRAFFIC_HEADER
-from conveyor.registry import load_version, stack_tracking_uri
-from conveyor.request_schema import sample_records
+from conveyor.features.requests import sample_records
+from conveyor.names import PARITY_REPORT
+from conveyor.platform.registry import load_version, stack_tracking_uri
+from conveyor.prediction_log.format import SYNTHETIC, TRAFFIC_HEADER
+from conveyor.serving.bento_model import FEATURE_SCHEMA_FILE, run_artifact_text
+from conveyor.serving.parity import compare
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Serve the Bento through ZenML's BentoML model deployer: replace another version, reuse the same one.
 
-A local process or a container, as `parameters.deployment` and the active stack say (conveyor/deployment.py).
+A local process or a container, as `parameters.deployment` and the active stack say (conveyor/serving/modes.py).
 """
 
 import logging
@@ -11,10 +11,10 @@ from typing import Annotated, Any, cast
 from zenml import get_step_context, step
 
 from conveyor.config import DeploymentMode, ServiceSettings
-from conveyor.constants import DEPLOYMENT
-from conveyor.deployment import active_mode, deployment_config, model_deployer, service_types
 from conveyor.errors import DeploymentError
-from conveyor.paths import project_root
+from conveyor.names import DEPLOYMENT
+from conveyor.platform.paths import project_root
+from conveyor.serving.modes import active_mode, deployment_config, model_deployer, service_types
 
 logger = logging.getLogger(__name__)
 

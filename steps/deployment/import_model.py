@@ -5,10 +5,10 @@ from typing import Annotated, Any
 
 from zenml import step
 
-from conveyor.bento_model import import_champion
-from conveyor.constants import BENTO_MODEL_TAG
 from conveyor.errors import ServingError
-from conveyor.registry import get_champion, stack_tracking_uri
+from conveyor.names import BENTO_MODEL_TAG
+from conveyor.platform.registry import get_champion, stack_tracking_uri
+from conveyor.serving.bento_model import import_champion
 
 logger = logging.getLogger(__name__)
 

@@ -5,10 +5,10 @@ from typing import Annotated, Any
 
 from zenml import step
 
-from conveyor.bento_model import bento_tag
-from conveyor.bento_model import resolve_champion as resolve
-from conveyor.constants import CHAMPION_VERSION
-from conveyor.registry import stack_tracking_uri
+from conveyor.names import CHAMPION_VERSION
+from conveyor.platform.registry import stack_tracking_uri
+from conveyor.serving.bento_model import bento_tag
+from conveyor.serving.bento_model import resolve_champion as resolve
 
 logger = logging.getLogger(__name__)
 

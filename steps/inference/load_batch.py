@@ -6,12 +6,12 @@ from typing import Annotated, Any
 import pandas as pd
 from zenml import step
 
-from conveyor import storage
 from conveyor.config import BatchInput
-from conveyor.constants import BATCH_INPUT, REFERENCE_INFO
-from conveyor.inference import champion_with_schema
-from conveyor.records import read_table
-from conveyor.registry import stack_tracking_uri
+from conveyor.features.records import read_table
+from conveyor.inference.batch import champion_with_schema
+from conveyor.names import BATCH_INPUT, REFERENCE_INFO
+from conveyor.platform import storage
+from conveyor.platform.registry import stack_tracking_uri
 
 logger = logging.getLogger(__name__)
 

@@ -6,11 +6,11 @@ from typing import Annotated, Any
 import pandas as pd
 from zenml import log_metadata, step
 
-from conveyor import storage
 from conveyor.config import BatchOutput
-from conveyor.constants import PREDICTIONS
-from conveyor.inference import invalid_path, predict_frame, write_table
-from conveyor.registry import load_version, stack_tracking_uri
+from conveyor.inference.batch import invalid_path, predict_frame, write_table
+from conveyor.names import PREDICTIONS
+from conveyor.platform import storage
+from conveyor.platform.registry import load_version, stack_tracking_uri
 
 logger = logging.getLogger(__name__)
 

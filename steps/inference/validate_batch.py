@@ -6,9 +6,9 @@ from typing import Annotated, Any
 import pandas as pd
 from zenml import log_metadata, step
 
-from conveyor.constants import INVALID_ROWS, VALID_ROWS
 from conveyor.errors import DataValidationError
-from conveyor.records import PROBLEMS, ROW, split_frame
+from conveyor.features.records import PROBLEMS, ROW, split_frame
+from conveyor.names import INVALID_ROWS, VALID_ROWS
 
 logger = logging.getLogger(__name__)
 

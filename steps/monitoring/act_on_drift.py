@@ -7,9 +7,9 @@ from zenml import get_step_context, step
 from zenml.client import Client
 
 from conveyor.config import Retraining
-from conveyor.constants import MONITORING_ACTION, RETRAINING_FOLDER
 from conveyor.errors import DriftBreachError
-from conveyor.monitoring import retraining_config, write_config
+from conveyor.monitoring.decisions import retraining_config, write_config
+from conveyor.names import MONITORING_ACTION, RETRAINING_FOLDER
 
 logger = logging.getLogger(__name__)
 

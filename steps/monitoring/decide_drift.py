@@ -6,9 +6,9 @@ from typing import Annotated, Any
 from zenml import log_metadata, step
 
 from conveyor.config import MonitoringThresholds
-from conveyor.constants import DRIFT_DECISION
-from conveyor.drift import DriftResult
-from conveyor.monitoring import decide
+from conveyor.monitoring.decisions import decide
+from conveyor.monitoring.drift import DriftResult
+from conveyor.names import DRIFT_DECISION
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,9 @@ from zenml import step
 from zenml.types import HTMLString
 
 from conveyor.config import DriftSettings, MonitoringThresholds
-from conveyor.constants import (
+from conveyor.monitoring.drift import DriftResult, DriftSpec, run_drift
+from conveyor.monitoring.drift_page import drift_page
+from conveyor.names import (
     DATA_SUMMARY,
     DATA_SUMMARY_JSON,
     DRIFT_PAGE,
@@ -19,8 +21,6 @@ from conveyor.constants import (
     DRIFT_RESULT,
     DRIFT_TABLE,
 )
-from conveyor.drift import DriftResult, DriftSpec, run_drift
-from conveyor.drift_page import drift_page
 
 logger = logging.getLogger(__name__)
 

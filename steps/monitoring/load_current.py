@@ -7,9 +7,9 @@ import pandas as pd
 from zenml import step
 
 from conveyor.config import CurrentData
-from conveyor.constants import CURRENT_SET
-from conveyor.monitoring_data import load_current as read_current
-from conveyor.monitoring_data import model_columns_of
+from conveyor.monitoring.data import load_current as read_current
+from conveyor.monitoring.data import model_columns_of
+from conveyor.names import CURRENT_SET
 
 logger = logging.getLogger(__name__)
 

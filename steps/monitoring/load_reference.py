@@ -6,9 +6,9 @@ from typing import Annotated, Any
 import pandas as pd
 from zenml import step
 
-from conveyor.constants import REFERENCE_INFO, REFERENCE_SET
-from conveyor.monitoring_data import champion_reference
-from conveyor.registry import stack_tracking_uri
+from conveyor.monitoring.data import champion_reference
+from conveyor.names import REFERENCE_INFO, REFERENCE_SET
+from conveyor.platform.registry import stack_tracking_uri
 
 logger = logging.getLogger(__name__)
 

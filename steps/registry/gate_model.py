@@ -7,10 +7,10 @@ import pandas as pd
 from zenml import step
 
 from conveyor.config import Gate, Selection
-from conveyor.constants import GATE_DECISION
-from conveyor.gate import GateDecision, decide
-from conveyor.metrics import holdout_metrics
-from conveyor.registry import get_champion, load_version, stack_tracking_uri
+from conveyor.names import GATE_DECISION
+from conveyor.platform.registry import get_champion, load_version, stack_tracking_uri
+from conveyor.training.gate import GateDecision, decide
+from conveyor.training.metrics import holdout_metrics
 
 logger = logging.getLogger(__name__)
 

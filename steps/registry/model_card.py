@@ -8,10 +8,10 @@ import pandas as pd
 from zenml import step
 from zenml.types import MarkdownString
 
-from conveyor.card import render_card
 from conveyor.config import DataSource
-from conveyor.constants import MODEL_CARD
-from conveyor.registry import stack_tracking_uri
+from conveyor.names import MODEL_CARD
+from conveyor.platform.registry import stack_tracking_uri
+from conveyor.training.card import render_card
 
 logger = logging.getLogger(__name__)
 

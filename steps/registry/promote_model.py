@@ -7,8 +7,8 @@ from uuid import UUID
 from zenml import step
 from zenml.client import Client
 
-from conveyor.constants import CHAMPION_ALIAS, PRODUCTION_STAGE, PROMOTION
-from conveyor.registry import set_champion, stack_tracking_uri
+from conveyor.names import CHAMPION_ALIAS, PRODUCTION_STAGE, PROMOTION
+from conveyor.platform.registry import set_champion, stack_tracking_uri
 
 logger = logging.getLogger(__name__)
 

@@ -14,10 +14,10 @@ from sklearn.pipeline import Pipeline
 from zenml import add_tags, get_step_context, link_artifact_to_model, log_metadata, step
 
 from conveyor.config import DataSource, Features
-from conveyor.constants import FEATURE_SCHEMA, REGISTERED_VERSION
-from conveyor.paths import project_root
-from conveyor.registry import METRICS_TAG, ZENML_VERSION_TAG
-from conveyor.schema import feature_schema
+from conveyor.features.schema import feature_schema
+from conveyor.names import FEATURE_SCHEMA, REGISTERED_VERSION
+from conveyor.platform.paths import project_root
+from conveyor.platform.registry import METRICS_TAG, ZENML_VERSION_TAG
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def register_model(
         registered_model_name=context.model.name,
         serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE,
         pip_requirements=PIP_REQUIREMENTS,
-        code_paths=[str(project_root() / "conveyor")],  # the pipeline references conveyor.models.missing_as_nan
+        code_paths=[str(project_root() / "conveyor")],  # the pipeline references training.models.missing_as_nan
     )
     version = str(info.registered_model_version)
     run_id = mlflow.active_run().info.run_id

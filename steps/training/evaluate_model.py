@@ -10,8 +10,8 @@ from sklearn.pipeline import Pipeline
 from zenml import log_metadata, step
 
 from conveyor.config import Features
-from conveyor.constants import CONFUSION_MATRIX, CURVES, HOLDOUT_METRICS
-from conveyor.metrics import confusion_matrix_image, curves_image, holdout_metrics
+from conveyor.names import CONFUSION_MATRIX, CURVES, HOLDOUT_METRICS
+from conveyor.training.metrics import confusion_matrix_image, curves_image, holdout_metrics
 
 logger = logging.getLogger(__name__)
 

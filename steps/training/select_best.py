@@ -9,9 +9,9 @@ from sklearn.pipeline import Pipeline
 from zenml import step
 
 from conveyor.config import Features, Selection
-from conveyor.constants import BEST_CANDIDATE, BEST_MODEL, LEADERBOARD
-from conveyor.metrics import holdout_metrics
-from conveyor.selection import rank
+from conveyor.names import BEST_CANDIDATE, BEST_MODEL, LEADERBOARD
+from conveyor.training.metrics import holdout_metrics
+from conveyor.training.selection import rank
 
 logger = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from sklearn.pipeline import Pipeline
 from zenml import step
 
 from conveyor.config import Candidate, Features, Selection
-from conveyor.constants import CANDIDATES, CV_RESULTS
-from conveyor.metrics import from_score
-from conveyor.models import search
+from conveyor.names import CANDIDATES, CV_RESULTS
+from conveyor.training.metrics import from_score
+from conveyor.training.models import search
 
 logger = logging.getLogger(__name__)
 

@@ -8,14 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conveyor.cli import run_pipeline
-from conveyor.cli import step_output as output
 from conveyor.config import BatchInferenceConfig, TrainingConfig, load_run_config
-from conveyor.data import generate_churn
 from conveyor.errors import DataValidationError, NoChampionError
-from conveyor.paths import project_root
-from conveyor.records import model_input
-from conveyor.registry import get_champion, load_version
+from conveyor.features.records import model_input
+from conveyor.platform.launcher import run_pipeline
+from conveyor.platform.launcher import step_output as output
+from conveyor.platform.paths import project_root
+from conveyor.platform.registry import get_champion, load_version
+from conveyor.training.data import generate_churn
 from tests.conftest import TINY_TRAINING
 
 pytestmark = pytest.mark.slow

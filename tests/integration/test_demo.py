@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from conveyor.cli import run_pipeline
 from conveyor.config import DemoConfig, load_run_config
-from conveyor.paths import project_root
-from conveyor.registry import get_champion
+from conveyor.platform.launcher import run_pipeline
+from conveyor.platform.paths import project_root
+from conveyor.platform.registry import get_champion
 from tests.conftest import TINY_TRAINING
 
 pytestmark = pytest.mark.slow

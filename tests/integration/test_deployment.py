@@ -14,13 +14,14 @@ import pandas as pd
 import psutil
 import pytest
 
-from conveyor.cli import run_pipeline
-from conveyor.cli import step_output as output
 from conveyor.config import DeploymentConfig, load_run_config
 from conveyor.errors import NoChampionError
-from conveyor.paths import project_root
-from conveyor.prediction_log import SYNTHETIC, default_path, iter_records, read_features
-from conveyor.registry import load_version, set_champion
+from conveyor.platform.launcher import run_pipeline
+from conveyor.platform.launcher import step_output as output
+from conveyor.platform.paths import project_root
+from conveyor.platform.registry import load_version, set_champion
+from conveyor.prediction_log.format import SYNTHETIC, default_path
+from conveyor.prediction_log.reader import iter_records, read_features
 
 pytestmark = pytest.mark.slow
 
@@ -80,7 +81,7 @@ def test_deploy_serve_log_replace_and_reuse(local_stack: str, deployed_model: An
     assert output(first, "import_model", "bento_model_tag") == f"{name}:v1"
     assert parity["problems"] == [] and parity["records"] == 16
     assert [s.is_running for s in services(name)] == [True]
-    # Conveyor's service class (conveyor/bento_deployer.py): ZenML 0.98's own cannot serve bentoml >= 1.4.16.
+    # Conveyor's service class (conveyor/compat/bento_deployer.py): ZenML 0.98's own cannot serve bentoml >= 1.4.16.
     assert [type(s).__name__ for s in services(name)] == ["ConveyorBentoMLLocalDeploymentService"]
 
     # The served predictions equal the registered version's, over real HTTP.
@@ -150,9 +151,9 @@ def test_a_container_bento_builds_offline_with_what_zenml_runs_it_with(local_sta
     """
     import bentoml
 
-    from conveyor.bento_build import build
-    from conveyor.bento_model import import_champion, resolve_champion
-    from conveyor.deployment import CONTAINER_BIND_HOST, bento_packages, bento_settings
+    from conveyor.serving.bento_build import build
+    from conveyor.serving.bento_model import import_champion, resolve_champion
+    from conveyor.serving.modes import CONTAINER_BIND_HOST, bento_packages, bento_settings
 
     config = training_config()
     run_pipeline("training", config, no_cache=True)

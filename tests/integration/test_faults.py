@@ -22,9 +22,9 @@ import pytest
 from zenml.client import Client
 from zenml.enums import ExecutionStatus
 
-from conveyor.cli import run_pipeline
-from conveyor.constants import CHAMPION_ALIAS, PRODUCTION_STAGE
-from conveyor.paths import project_root
+from conveyor.names import CHAMPION_ALIAS, PRODUCTION_STAGE
+from conveyor.platform.launcher import run_pipeline
+from conveyor.platform.paths import project_root
 from tests.conftest import TINY_TRAINING
 
 pytestmark = pytest.mark.slow

@@ -1,4 +1,4 @@
-"""Leases in the ZenML store (conveyor/lease.py), with real contending processes on the session's store.
+"""Leases in the ZenML store (conveyor/platform/lease.py), with real contending processes on the session's store.
 
 - Processes that increment a shared counter under the same lease never lose an update and their critical
   sections never overlap.
@@ -22,10 +22,10 @@ import mlflow
 import pytest
 from zenml.client import Client
 
-from conveyor.env import state_environment
-from conveyor.lease import lease_tag_name, store_lease
-from conveyor.paths import project_root
-from conveyor.registry import get_champion, set_champion
+from conveyor.platform.env import state_environment
+from conveyor.platform.lease import lease_tag_name, store_lease
+from conveyor.platform.paths import project_root
+from conveyor.platform.registry import get_champion, set_champion
 
 pytestmark = pytest.mark.slow  # real processes on a real store: about a minute for the module
 
@@ -34,7 +34,7 @@ CONTENDER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from conveyor.lease import store_lease
+    from conveyor.platform.lease import store_lease
 
     name, counter, spans, rounds = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
     for _ in range(rounds):
@@ -51,7 +51,7 @@ CONTENDER = textwrap.dedent(
 HOLDER = textwrap.dedent(
     """
     import sys, time
-    from conveyor.lease import store_lease
+    from conveyor.platform.lease import store_lease
 
     with store_lease(sys.argv[1]):
         print("held", flush=True)
@@ -63,7 +63,7 @@ HOLDER = textwrap.dedent(
 # Creates the store: ZenML's own first start, which two processes must not race (not Conveyor's to fix).
 INIT_STORE = textwrap.dedent(
     """
-    from conveyor.env import configure_environment
+    from conveyor.platform.env import configure_environment
 
     configure_environment()
     from zenml.client import Client

@@ -10,15 +10,15 @@ import mlflow
 import pytest
 from zenml.client import Client
 
-from conveyor.cli import run_pipeline
-from conveyor.cli import step_output as output
 from conveyor.config import MonitoringConfig, TrainingConfig, load_run_config
-from conveyor.constants import CHAMPION_ALIAS
-from conveyor.data import generate_churn
 from conveyor.errors import DriftBreachError, RetrainingError
-from conveyor.paths import project_root
-from conveyor.prediction_log import PredictionLogWriter
-from conveyor.retraining import retraining_outcome
+from conveyor.monitoring.retraining import retraining_outcome
+from conveyor.names import CHAMPION_ALIAS
+from conveyor.platform.launcher import run_pipeline
+from conveyor.platform.launcher import step_output as output
+from conveyor.platform.paths import project_root
+from conveyor.prediction_log.writer import PredictionLogWriter
+from conveyor.training.data import generate_churn
 from tests.conftest import TINY_TRAINING
 
 pytestmark = pytest.mark.slow

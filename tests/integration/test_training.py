@@ -10,11 +10,12 @@ import pandas as pd
 import pytest
 from zenml.client import Client
 
-from conveyor.cli import run_pipeline, status
-from conveyor.cli import step_output as output
-from conveyor.constants import CHAMPION_ALIAS, PRODUCTION_STAGE
-from conveyor.data import generate_churn
 from conveyor.errors import DataValidationError
+from conveyor.names import CHAMPION_ALIAS, PRODUCTION_STAGE
+from conveyor.platform.launcher import run_pipeline
+from conveyor.platform.launcher import step_output as output
+from conveyor.platform.status import status
+from conveyor.training.data import generate_churn
 
 pytestmark = pytest.mark.slow
 

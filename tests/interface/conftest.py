@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 
 from conveyor.config import Features
-from conveyor.paths import project_root
-from conveyor.request_schema import example_record
+from conveyor.features.requests import example_record
+from conveyor.platform.paths import project_root
 
 TAG = "svc-test-churn:v7"
 FEATURES = Features(
@@ -32,10 +32,10 @@ FEATURES = Features(
 @pytest.fixture(scope="session")
 def service(state_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """service.py serving a tiny churn model saved under TAG, with an `age` that may be missing."""
-    from conveyor.bento_model import save_served_model
-    from conveyor.data import generate_churn
-    from conveyor.models import build_pipeline
-    from conveyor.schema import feature_schema
+    from conveyor.features.schema import feature_schema
+    from conveyor.serving.bento_model import save_served_model
+    from conveyor.training.data import generate_churn
+    from conveyor.training.models import build_pipeline
 
     frame = generate_churn(300, seed=3)
     frame.loc[frame.index[:10], "age"] = np.nan

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from conveyor.cli import main
-from conveyor.paths import project_root
+from conveyor.platform.paths import project_root
 
 ROOT = project_root()
 

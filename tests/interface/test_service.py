@@ -10,7 +10,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from conveyor.prediction_log import TRAFFIC_HEADER, default_path, read_features
+from conveyor.prediction_log.format import TRAFFIC_HEADER, default_path
+from conveyor.prediction_log.reader import read_features
 from tests.interface.conftest import FEATURES, TAG
 
 

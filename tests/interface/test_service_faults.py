@@ -52,7 +52,7 @@ def lost_write_errors(caplog: pytest.LogCaptureFixture) -> list[BaseException]:
     return [
         r.exc_info[1]
         for r in caplog.records
-        if r.name == "conveyor.prediction_queue" and r.levelno == logging.ERROR and r.exc_info and r.exc_info[1]
+        if r.name == "conveyor.prediction_log.writer" and r.levelno == logging.ERROR and r.exc_info and r.exc_info[1]
     ]
 
 
@@ -71,7 +71,7 @@ def test_predictions_are_served_when_the_log_cannot_be_written(
         (tmp_path / "not-a-dir").write_text("")
         log_path = tmp_path / "not-a-dir" / "predictions.jsonl"  # mkdir fails whatever the permissions
         expected_errno = errno.EEXIST
-    with caplog.at_level(logging.ERROR, logger="conveyor.prediction_queue"), \
+    with caplog.at_level(logging.ERROR, logger="conveyor.prediction_log.writer"), \
             serving(service, monkeypatch, log_path) as client:
         before = metric(client, FAILED)
         for _ in range(3):

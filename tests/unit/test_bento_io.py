@@ -1,4 +1,4 @@
-"""conveyor.bento_io: BentoML's list endpoints answer the same, with their schema work done once."""
+"""conveyor.compat.bento_io: BentoML's list endpoints answer the same, with their schema work done once."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def _answers(service: Any) -> list[tuple[int, Any]]:
 
 
 def test_list_endpoints_answer_the_same_after_the_speed_up() -> None:
-    from conveyor.bento_io import speed_up_json_io
+    from conveyor.compat.bento_io import speed_up_json_io
 
     plain, fast = _service(), _service()
     assert speed_up_json_io(fast) == 4  # both endpoints take a list; a bare number answer is a root model too
@@ -44,7 +44,7 @@ def test_list_endpoints_answer_the_same_after_the_speed_up() -> None:
 
 
 def test_the_memoized_schema_is_a_fresh_copy_each_time() -> None:
-    from conveyor.bento_io import speed_up_json_io
+    from conveyor.compat.bento_io import speed_up_json_io
 
     service = _service()
     spec = service.apis["double"].input_spec

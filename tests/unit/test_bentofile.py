@@ -6,7 +6,7 @@ import tomllib
 
 import yaml
 
-from conveyor.paths import project_root
+from conveyor.platform.paths import project_root
 
 
 def test_bentofile_builds_offline_with_the_project_pins() -> None:
@@ -26,7 +26,7 @@ def test_the_bento_takes_the_project_sources_and_nothing_from_the_state_or_the_v
 
     bentofile = yaml.safe_load((project_root() / "bentofile.yaml").read_text())
     spec = BentoPathSpec(bentofile["include"], bentofile["exclude"], str(project_root()))
-    for path in ("service.py", "conveyor/cli.py", "conveyor/data/__init__.py", "configs/deployment.yaml"):
+    for path in ("service.py", "conveyor/cli.py", "conveyor/training/data/__init__.py", "configs/deployment.yaml"):
         assert spec.includes(path), path
     for path in (
         ".conveyor/bentoml/tmp/bentoml_bento_conveyor_x/src/service.py",  # the build's own copy: it recursed

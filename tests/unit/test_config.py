@@ -9,7 +9,7 @@ import yaml
 
 from conveyor.config import TrainingConfig, load_run_config
 from conveyor.errors import ConfigError
-from conveyor.paths import project_root
+from conveyor.platform.paths import project_root
 
 DEFAULT = project_root() / "configs/training.yaml"
 

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from conveyor.config import DataSource, Features, Validation
-from conveyor.data import generate_churn, load_source
 from conveyor.errors import DataSourceError
-from conveyor.validation import find_violations
+from conveyor.training.data import generate_churn, load_source
+from conveyor.training.validation import find_violations
 
 FEATURES = Features(numeric=["x"], categorical=["c"])
 RULES = Validation.model_validate(

@@ -6,9 +6,12 @@ import importlib.metadata
 
 import pytest
 
-from conveyor.bento_build import with_packages
 from conveyor.config import DeploymentConfig, load_run_config
-from conveyor.deployment import (
+from conveyor.errors import ConfigError
+from conveyor.platform.paths import project_root
+from conveyor.platform.stack import load_stack_file
+from conveyor.serving.bento_build import with_packages
+from conveyor.serving.modes import (
     CONTAINER_BIND_HOST,
     bento_packages,
     bento_settings,
@@ -16,9 +19,6 @@ from conveyor.deployment import (
     resolve_mode,
     service_types,
 )
-from conveyor.errors import ConfigError
-from conveyor.paths import project_root
-from conveyor.stack import load_stack_file
 
 CHAMPION = {
     "name": "churn",
@@ -127,7 +127,7 @@ def test_the_container_config_serves_the_image_and_lets_zenml_name_it() -> None:
 
 def test_the_modes_differ_in_service_type_name_only() -> None:
     types = service_types()
-    assert types["local"].name == "conveyor-bentoml-local-deployment"  # conveyor/bento_deployer.py
+    assert types["local"].name == "conveyor-bentoml-local-deployment"  # conveyor/compat/bento_deployer.py
     assert types["container"].name == "bentoml-container-deployment"
     # ZenML's find_model_server filters by type and flavor, so it lists both: deploy_service compares names.
     assert (types["local"].type, types["local"].flavor) == (types["container"].type, types["container"].flavor)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from conveyor.drift import ColumnDrift, DriftResult
-from conveyor.drift_page import drift_page
+from conveyor.monitoring.drift import ColumnDrift, DriftResult
+from conveyor.monitoring.drift_page import drift_page
 
 
 def _frames() -> tuple[pd.DataFrame, pd.DataFrame]:

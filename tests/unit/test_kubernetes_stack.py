@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from conveyor.errors import StackError
-from conveyor.images import image_requirements
-from conveyor.paths import project_root
-from conveyor.stack import SECRET_REFERENCE, load_stack_file
+from conveyor.platform.images import image_requirements
+from conveyor.platform.paths import project_root
+from conveyor.platform.stack import SECRET_REFERENCE, load_stack_file
 
 KUBERNETES = project_root() / "configs/stacks/kubernetes.yaml"
 
@@ -85,10 +85,10 @@ def test_step_image_gets_the_project_pins() -> None:
 
 
 APPLY = """
-from conveyor.env import configure_environment
+from conveyor.platform.env import configure_environment
 configure_environment()
 from zenml.client import Client
-from conveyor.stack import apply_stack, load_stack_file
+from conveyor.platform.stack import apply_stack, load_stack_file
 client = Client()
 for name, keys in SECRETS.items():
     client.create_secret(name, {key: "not-a-real-value" for key in keys})

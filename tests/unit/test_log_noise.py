@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from conveyor.images import run_settings
-from conveyor.log_noise import DROPPED, quiet_zenml_noise
+from conveyor.compat.log_noise import DROPPED, quiet_zenml_noise
+from conveyor.platform.images import run_settings
 
 TRACKER = "zenml.integrations.mlflow.experiment_trackers.mlflow_experiment_tracker"
 

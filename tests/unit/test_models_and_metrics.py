@@ -7,10 +7,11 @@ import pytest
 from PIL import Image
 
 from conveyor.config import Candidate, Features
-from conveyor.data import generate_churn
-from conveyor.metrics import confusion_matrix_image, curves_image, holdout_metrics
-from conveyor.models import search, unknown_search_parameters
-from conveyor.schema import feature_schema
+from conveyor.config.estimators import unknown_parameters
+from conveyor.features.schema import feature_schema
+from conveyor.training.data import generate_churn
+from conveyor.training.metrics import confusion_matrix_image, curves_image, holdout_metrics
+from conveyor.training.models import search
 
 FEATURES = Features(numeric=["tenure_months", "monthly_charges", "support_calls"], categorical=["contract", "region"])
 
@@ -40,9 +41,7 @@ def test_search_is_deterministic(churn: pd.DataFrame) -> None:
 
 
 def test_unknown_search_parameters_are_found() -> None:
-    assert unknown_search_parameters(Candidate(family="random_forest", search={"n_trees": [1], "max_depth": [2]})) == [
-        "n_trees"
-    ]
+    assert unknown_parameters("random_forest", ["n_trees", "max_depth"]) == ["n_trees"]
 
 
 def test_plots_are_images(churn: pd.DataFrame) -> None:

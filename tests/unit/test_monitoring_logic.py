@@ -9,8 +9,10 @@ import pytest
 import yaml
 
 from conveyor.config import CurrentData, MonitoringThresholds, Retraining, TrainingConfig
-from conveyor.data import generate_churn, load_source
-from conveyor.drift import (
+from conveyor.errors import DataSourceError, ReferenceDataError
+from conveyor.monitoring.data import model_columns_of, zenml_version_id
+from conveyor.monitoring.decisions import decide, retraining_config, write_config
+from conveyor.monitoring.drift import (
     ColumnDrift,
     DriftReportError,
     DriftResult,
@@ -20,9 +22,7 @@ from conveyor.drift import (
     run_drift,
     sample,
 )
-from conveyor.errors import DataSourceError, ReferenceDataError
-from conveyor.monitoring import decide, retraining_config, write_config
-from conveyor.monitoring_data import model_columns_of, zenml_version_id
+from conveyor.training.data import generate_churn, load_source
 
 NUMERIC = ["tenure_months", "monthly_charges", "support_calls", "age"]
 CATEGORICAL = ["contract", "payment_method", "region"]
@@ -184,9 +184,9 @@ def test_the_retraining_request_is_written_where_every_process_can_read_it() -> 
 
 @pytest.mark.parametrize("name", ["monitoring", "batch_inference", "all"])
 def test_shipped_configs_are_valid_and_registered(name: str) -> None:
-    from conveyor.cli import PIPELINES
     from conveyor.config import load_run_config
-    from conveyor.paths import project_root
+    from conveyor.platform.launcher import PIPELINES
+    from conveyor.platform.paths import project_root
 
     entry = PIPELINES[name]
     config = load_run_config(project_root() / entry.config, entry.schema)
@@ -196,7 +196,7 @@ def test_shipped_configs_are_valid_and_registered(name: str) -> None:
 def test_an_unknown_monitoring_key_names_the_file_and_key() -> None:
     from conveyor.config import MonitoringConfig, load_run_config
     from conveyor.errors import ConfigError
-    from conveyor.paths import project_root
+    from conveyor.platform.paths import project_root
 
     with pytest.raises(ConfigError, match=r"thresholds\.drift_shares: unknown key \(did you mean 'drift_share'\?\)"):
         load_run_config(project_root() / "configs/monitoring.yaml", MonitoringConfig, ["thresholds.drift_shares=0.2"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from conveyor.parity import compare
+from conveyor.serving.parity import compare
 
 CLASSES = ["no", "yes"]
 EXPECTED = np.array([[0.9, 0.1], [0.2, 0.8]])

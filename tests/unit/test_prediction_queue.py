@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from conveyor.prediction_log import PredictionLogWriter, iter_records
-from conveyor.prediction_queue import AsyncPredictionLog
+from conveyor.prediction_log.reader import iter_records
+from conveyor.prediction_log.writer import AsyncPredictionLog, PredictionLogWriter
 
 
 class BlockedWriter(PredictionLogWriter):
@@ -79,7 +79,7 @@ def test_a_failing_disk_is_reported_once_per_period_and_again_when_it_recovers(
     writer = FlakyDisk(tmp_path / "p.jsonl")
     failed: list[int] = []
     log = AsyncPredictionLog(writer, capacity=100, on_error=failed.append, report_every=3600)
-    with caplog.at_level(logging.INFO, logger="conveyor.prediction_queue"):
+    with caplog.at_level(logging.INFO, logger="conveyor.prediction_log.writer"):
         for index in range(5):
             log.submit([{"i": index}])
         deadline = time.monotonic() + 30
@@ -88,7 +88,7 @@ def test_a_failing_disk_is_reported_once_per_period_and_again_when_it_recovers(
         writer.healthy = True
         log.submit([{"i": 5}])
         log.close()
-    records = [r for r in caplog.records if r.name == "conveyor.prediction_queue"]
+    records = [r for r in caplog.records if r.name == "conveyor.prediction_log.writer"]
     errors = [r for r in records if r.levelno == logging.ERROR]
     assert sum(failed) == 5
     assert len(errors) == 1  # not one per failed write

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conveyor.records import PROBLEMS, ROW, check_record, model_input, read_table, split_frame
+from conveyor.features.records import PROBLEMS, ROW, check_record, model_input, read_table, split_frame
 
 SCHEMA = {
     "target": "churned",
@@ -101,7 +101,7 @@ def test_the_service_request_model_agrees(record: dict) -> None:
     """The service validates requests with a pydantic type built from the same schema; both must agree."""
     from pydantic import TypeAdapter, ValidationError
 
-    from conveyor.request_schema import record_type
+    from conveyor.features.requests import record_type
 
     try:
         TypeAdapter(record_type(SCHEMA)).validate_python(record)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conveyor.cli import run_tags
+from conveyor.platform.launcher import run_tags
 
 
 def test_training_run_tags(training_config: Any) -> None:

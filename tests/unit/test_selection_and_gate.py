@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from conveyor.config import Gate
-from conveyor.gate import decide
-from conveyor.selection import best_candidate, rank
+from conveyor.training.gate import decide
+from conveyor.training.selection import best_candidate, rank
 
 
 def test_best_wins_even_when_it_is_not_last() -> None:

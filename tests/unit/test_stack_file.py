@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from conveyor.errors import StackError
-from conveyor.paths import project_root
-from conveyor.stack import load_stack_file
+from conveyor.platform.paths import project_root
+from conveyor.platform.stack import load_stack_file
 
 LOCAL = project_root() / "configs/stacks/local.yaml"
 

@@ -10,15 +10,16 @@ import fsspec
 import pandas as pd
 import pytest
 
-from conveyor.cli import run_tags
 from conveyor.config import CurrentData, DataSource, TrainingConfig, load_run_config
-from conveyor.data import generate_churn, load_source
 from conveyor.errors import DataSourceError
-from conveyor.inference import invalid_path, write_table
-from conveyor.monitoring_data import load_current
-from conveyor.paths import project_root
-from conveyor.prediction_log import PredictionLogWriter, iter_records, log_files, read_features
-from conveyor.records import read_table
+from conveyor.features.records import read_table
+from conveyor.inference.batch import invalid_path, write_table
+from conveyor.monitoring.data import load_current
+from conveyor.platform.launcher import run_tags
+from conveyor.platform.paths import project_root
+from conveyor.prediction_log.reader import iter_records, log_files, read_features
+from conveyor.prediction_log.writer import PredictionLogWriter
+from conveyor.training.data import generate_churn, load_source
 
 SCHEMA = {
     "features": [

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 from zenml.utils import source_utils
 
-from conveyor import zenml_speedups
-from conveyor.paths import project_root
+from conveyor.compat import zenml_speedups
+from conveyor.platform.paths import project_root
 
 MODULES = [
     "pandas.core.frame",
@@ -19,7 +19,7 @@ MODULES = [
     "zenml.materializers.built_in_materializer",
     "numpy",
     "json",
-    "conveyor.models",
+    "conveyor.training.models",
     "no_such_module_anywhere",
 ]
 
@@ -27,7 +27,7 @@ MODULES = [
 COMPARE = """
 import json, sys
 from zenml.utils import source_utils
-from conveyor import zenml_speedups
+from conveyor.compat import zenml_speedups
 zenml_own = source_utils._get_package_for_module
 assert zenml_own.__module__ == "zenml.utils.source_utils", zenml_own.__module__
 print(json.dumps({m: [zenml_own(m), zenml_speedups._get_package_for_module(m)] for m in sys.argv[1:]}))
@@ -45,7 +45,7 @@ def test_the_cached_lookup_agrees_with_zenml_for_every_kind_of_module() -> None:
     done = subprocess.run(
         [sys.executable, "-c", COMPARE, *MODULES], cwd=project_root(), capture_output=True, text=True, check=False
     )
-    assert done.returncode == 0, f"ZenML's lookup moved or changed: re-check conveyor/zenml_speedups.py\n{done.stderr}"
+    assert done.returncode == 0, f"ZenML's lookup moved or changed: re-check compat/zenml_speedups.py\n{done.stderr}"
     answers = json.loads(done.stdout.splitlines()[-1])
     assert answers["pandas.core.frame"] == ["pandas", "pandas"]
     for module, (zenml_answer, ours) in answers.items():

@@ -1,0 +1,57 @@
+"""The deployment pipeline's run-config schema (``configs/deployment.yaml``), including the service settings."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from conveyor.config.loader import RunConfig, Strict
+
+
+class PredictionLogSettings(Strict):
+    path: str | None = Field(None, description="JSONL file; null = <state dir>/predictions/predictions.jsonl")
+    max_bytes: int = Field(gt=0, description="rotate the file when it passes this size")
+    backups: int = Field(ge=0, description="rotated files to keep")
+    queue_size: int = Field(gt=0, description="requests waiting for the writer thread; more are dropped and counted")
+
+
+class Batching(Strict):
+    max_batch_size: int = Field(gt=0, description="adaptive batching: most records in one model call")
+    max_latency_ms: int = Field(gt=0, description="adaptive batching: longest a request may wait for its batch")
+
+
+class ServiceSettings(Strict):
+    """How the BentoML service runs; the deployment pipeline bakes these into the Bento."""
+
+    host: str = Field(description="bind address; 127.0.0.1 keeps the service on this machine")
+    port: int = Field(gt=0, lt=65536)
+    workers: int = Field(gt=0)
+    max_request_bytes: int = Field(gt=0, description="larger request bodies get 413")
+    max_batch_rows: int = Field(gt=0, description="most records in one /predict_batch request")
+    access_log: bool = Field(description="BentoML's per-request access log (costs throughput; /metrics counts anyway)")
+    batching: Batching
+    prediction_log: PredictionLogSettings
+
+
+DeploymentMode = Literal["auto", "local", "container"]
+
+
+class DeploymentParams(Strict):
+    service: ServiceSettings
+    deployment: DeploymentMode = Field(
+        description="auto: a local process on the local orchestrator, a container on any other (serving/modes.py)"
+    )
+    parity_rows: int = Field(gt=0, description="records in the fixed sample of the HTTP parity check")
+    parity_seed: int
+    parity_tolerance: float = Field(ge=0.0, description="largest allowed probability difference")
+    timeout: int = Field(gt=0, description="seconds to wait for the service to start or stop")
+
+
+class DeploymentConfig(RunConfig):
+    parameters: DeploymentParams
+
+
+# --- monitoring ----------------------------------------------------------------------------------------------
+
+NumericDriftMethod = Literal["wasserstein", "psi", "jensenshannon", "hellinger", "kl_div", "ks", "anderson", "mannw"]

@@ -1,0 +1,108 @@
+"""The run-config loader: reads a YAML file, applies ``--set`` overrides and validates it before ZenML sees it.
+
+A run config has the shape of a ZenML run config (``enable_cache``, ``run_name``, ``tags``, ``model``,
+``parameters``), but ZenML ignores unknown keys and Conveyor does not: every key is checked against the
+pipeline's schema, and an error names the file and the dotted key.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from conveyor.errors import ConfigError
+
+
+class Strict(BaseModel):
+    """A schema section that rejects unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+
+class ModelSection(Strict):
+    name: str
+    description: str | None = None
+    license: str | None = None
+    tags: list[str] = []
+
+
+class RunConfig(Strict):
+    """A whole run-config file for one pipeline."""
+
+    enable_cache: bool = True
+    run_name: str | None = None
+    tags: list[str] = []
+    model: ModelSection
+    parameters: BaseModel
+
+
+
+C = TypeVar("C", bound=RunConfig)
+
+
+def _known_keys(model: type[BaseModel], into: set[str]) -> set[str]:
+    for name, field in model.model_fields.items():
+        into.add(name)
+        for arg in (field.annotation, *getattr(field.annotation, "__args__", ())):
+            if isinstance(arg, type) and issubclass(arg, BaseModel) and arg is not BaseModel:
+                _known_keys(arg, into)
+    return into
+
+
+def _describe(error: dict[str, Any], known: set[str]) -> str:
+    key = ".".join(str(p) for p in error["loc"]) or "(top level)"
+    if error["type"] == "extra_forbidden":
+        leaf = str(error["loc"][-1])
+        close = difflib.get_close_matches(leaf, known, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return f"{key}: unknown key{hint}"
+    if error["type"] == "missing":
+        return f"{key}: required key is missing"
+    return f"{key}: {error['msg'].removeprefix('Value error, ')}"
+
+
+def apply_override(raw: dict[str, Any], assignment: str, schema: type[RunConfig]) -> None:
+    """Apply one ``key.path=value`` override to a raw config dict (value parsed as YAML).
+
+    A path that starts with a key of the ``parameters`` section may leave out ``parameters.``.
+    """
+    if "=" not in assignment:
+        raise ConfigError("--set", [f"'{assignment}': expected key.path=value"])
+    path, _, text = assignment.partition("=")
+    parts = path.strip().split(".")
+    parameters = schema.model_fields["parameters"].annotation
+    if parts[0] not in schema.model_fields and parts[0] in getattr(parameters, "model_fields", {}):
+        parts = ["parameters", *parts]
+    node = raw
+    for part in parts[:-1]:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ConfigError("--set", [f"'{path}': '{part}' is not a section"])
+        node = child
+    node[parts[-1]] = yaml.safe_load(text)
+
+
+def load_run_config(path: str | Path, schema: type[C], overrides: Sequence[str] = ()) -> C:
+    """Read, override and validate a run config; raise ConfigError naming the file and every bad key."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except FileNotFoundError:
+        raise ConfigError(str(path), ["file not found"]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(str(path), [f"not valid YAML: {exc}"]) from None
+    if not isinstance(raw, dict):
+        raise ConfigError(str(path), ["the top level must be a mapping of keys"])
+    for assignment in overrides:
+        apply_override(raw, assignment, schema)
+    try:
+        return schema.model_validate(raw)
+    except ValidationError as exc:
+        known = _known_keys(schema, set())
+        raise ConfigError(str(path), [_describe(e, known) for e in exc.errors()]) from None

@@ -1,0 +1,157 @@
+"""The MLflow side of the registry: experiments with an explicit artifact root, the champion alias.
+
+MLflow registry stages are deprecated, so the champion is the model version carrying the alias
+``champion``; Conveyor mirrors it to the ZenML model stage ``production`` in the promote step.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from conveyor.errors import StackError
+from conveyor.names import CHAMPION_ALIAS
+from conveyor.platform.lease import store_lease
+
+logger = logging.getLogger(__name__)
+
+METRICS_TAG = "conveyor.metrics"
+PROMOTED_AT_TAG = "conveyor.promoted_at"
+ZENML_VERSION_TAG = "conveyor.zenml_model_version"
+
+
+@dataclass(frozen=True)
+class Champion:
+    name: str
+    version: str
+    run_id: str | None
+    metrics: dict[str, float]
+    promoted_at: str | None
+    tags: dict[str, str]
+
+
+def stack_tracking_uri() -> str:
+    """The tracking URI of the active ZenML stack's MLflow experiment tracker, with its credentials set.
+
+    The tracker puts a remote server's credentials (resolved from ZenML secrets) into MLflow's
+    environment, so clients made with this URI can log in, also outside experiment-tracker steps.
+    """
+    from zenml.client import Client
+
+    tracker = Client().active_stack.experiment_tracker
+    if tracker is None or tracker.flavor != "mlflow":
+        raise StackError("the active stack has no MLflow experiment tracker: apply a stack with one (run.py --stack)")
+    tracker.configure_mlflow()  # type: ignore[attr-defined]
+    uri = str(tracker.get_tracking_uri())
+    _ensure_tracking_store(uri)
+    return uri
+
+
+_READY_STORES: set[str] = set()
+
+
+def _ensure_tracking_store(tracking_uri: str) -> None:
+    """Create a local SQLite tracking store's tables once, under a lease.
+
+    The first MLflow client of a fresh SQLite store runs MLflow's schema migrations; two processes starting
+    at once would both migrate and one would crash (SQLAlchemy's "Circular dependency detected" or "table
+    _alembic_tmp_experiments already exists"). A tracking server migrates its own database.
+    """
+    if not tracking_uri.startswith("sqlite:") or tracking_uri in _READY_STORES:
+        return
+    import mlflow
+
+    with store_lease("mlflow-init"):
+        mlflow.MlflowClient(tracking_uri=tracking_uri).search_experiments(max_results=1)
+    _READY_STORES.add(tracking_uri)
+
+
+def artifact_root(tracking_uri: str) -> str | None:
+    """Where a local SQLite tracking store keeps artifacts (beside the database); None for servers."""
+    if not tracking_uri.startswith("sqlite:///"):
+        return None
+    return str(Path(tracking_uri[len("sqlite:///") :]).parent / "artifacts")
+
+
+def ensure_experiment(tracking_uri: str, name: str) -> None:
+    """Create experiment ``name`` with an explicit artifact root, so MLflow never writes to ./mlruns."""
+    import mlflow
+
+    # Two runs starting at once would both try to create the experiment.
+    with store_lease("mlflow-init"):
+        client = mlflow.MlflowClient(tracking_uri=tracking_uri)
+        if client.get_experiment_by_name(name) is not None:
+            return
+        root = artifact_root(tracking_uri)
+        location = None if root is None else Path(root, name).as_uri()
+        client.create_experiment(name, artifact_location=location)
+
+
+def get_champion(tracking_uri: str, model_name: str) -> Champion | None:
+    """The model version carrying the champion alias, or None."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    client = mlflow.MlflowClient(tracking_uri=tracking_uri)
+    try:
+        version = client.get_model_version_by_alias(model_name, CHAMPION_ALIAS)
+    except MlflowException:
+        return None
+    tags = dict(version.tags or {})
+    return Champion(
+        name=model_name,
+        version=str(version.version),
+        run_id=version.run_id,
+        metrics=json.loads(tags.get(METRICS_TAG, "{}")),
+        promoted_at=tags.get(PROMOTED_AT_TAG),
+        tags=tags,
+    )
+
+
+def load_version(tracking_uri: str, model_name: str, version: str) -> Any:
+    """Load an exact registered version as the sklearn Pipeline it was logged from."""
+    import mlflow
+
+    mlflow.set_tracking_uri(tracking_uri)
+    return mlflow.sklearn.load_model(f"models:/{model_name}/{version}")
+
+
+@contextmanager
+def promotion_lock(model_name: str) -> Iterator[None]:
+    """One promotion of ``model_name`` at a time among all processes that share the ZenML store."""
+    with store_lease(f"promotion:{model_name}"):
+        yield
+
+
+def set_champion(
+    tracking_uri: str,
+    model_name: str,
+    version: str,
+    expected_previous: str | None,
+    on_promoted: Callable[[], None] | None = None,
+) -> bool:
+    """Move the champion alias to ``version`` if the champion is still ``expected_previous``.
+
+    Returns False, changing nothing, when another run promoted a different version since the gate
+    compared against ``expected_previous``: that run's gate did not see this challenger.
+    ``on_promoted`` runs after the alias moved and before the promotion lock is released, so mirrors
+    of the champion (the ZenML stage) change in the same order as the alias.
+    """
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri=tracking_uri)
+    with promotion_lock(model_name):
+        current = get_champion(tracking_uri, model_name)
+        if (current.version if current else None) != expected_previous:
+            return False
+        client.set_registered_model_alias(model_name, CHAMPION_ALIAS, version)
+        client.set_model_version_tag(model_name, version, PROMOTED_AT_TAG, datetime.now(UTC).isoformat())
+        if on_promoted is not None:
+            on_promoted()
+    return True

@@ -1,0 +1,1 @@
+"""The prediction log: the contract between serving (which writes it) and monitoring (which reads it)."""

@@ -1,0 +1,99 @@
+"""Reading the prediction log: one file, its rotated backups, or a directory or prefix of shipped logs.
+
+The reader takes a local path or a URI (``s3://bucket/logs/predictions.jsonl``, through fsspec); a directory or
+prefix (``s3://bucket/prediction-logs/``) of logs shipped there from several hosts is read whole, rotated
+backups included. Records logged as synthetic traffic are left out of ``read_features``.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import logging
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from fsspec import AbstractFileSystem
+
+from conveyor.platform import storage
+from conveyor.prediction_log.format import SYNTHETIC, records_of
+
+logger = logging.getLogger(__name__)
+
+_LOG_FILE = re.compile(r"^(?P<log>.+\.jsonl)(?:\.(?P<index>\d+))?$")
+
+
+def log_files(location: str | Path, key: str = "current.path") -> tuple[AbstractFileSystem, list[list[str]]]:
+    """The filesystem and the files of each log at ``location``, every log's files oldest first.
+
+    ``location`` is one log (a local path or URI of the live file; its rotated backups ``<name>.<n>`` beside
+    it are included) or a directory or prefix (ending in ``/``) of shipped logs: every ``*.jsonl`` and
+    ``*.jsonl.<n>`` file below it, grouped by log.
+    """
+    fs, path = storage.filesystem(storage.locate(location), key)
+    logs: dict[str, list[tuple[int, str]]] = {}
+    if str(location).endswith("/") or fs.isdir(path):
+        for file in fs.find(path):
+            match = _LOG_FILE.match(file)
+            if match is not None:
+                logs.setdefault(match["log"], []).append((int(match["index"] or 0), file))
+    else:
+        suffixes = ((file[len(path) + 1 :], file) for file in fs.glob(f"{glob.escape(path)}.*"))
+        backups = [(int(suffix), file) for suffix, file in suffixes if suffix.isdigit()]
+        if backups or fs.exists(path):
+            logs[path] = [*backups, *([(0, path)] if fs.exists(path) else [])]
+    return fs, [[file for _, file in sorted(files, reverse=True)] for _, files in sorted(logs.items())]
+
+
+def _read(fs: AbstractFileSystem, file: str) -> Iterator[dict[str, Any]]:
+    try:
+        with fs.open(file, "rt", encoding="utf-8") as handle:
+            for line in handle:
+                try:
+                    entry = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a torn last line, written while the service was stopped
+                yield from records_of(entry)
+    except FileNotFoundError:
+        return  # rotated away between listing and reading
+
+
+def iter_records(location: str | Path, key: str = "current.path") -> Iterator[dict[str, Any]]:
+    """Every record at ``location`` (see ``log_files``), oldest first; a torn last line is skipped.
+
+    One log is read in its own order; the records of several logs (shipped from several hosts) are merged
+    by their timestamp ``ts``.
+    """
+    fs, logs = log_files(location, key)
+    if len(logs) == 1:
+        for file in logs[0]:
+            yield from _read(fs, file)
+        return
+    records = [record for files in logs for file in files for record in _read(fs, file)]
+    yield from sorted(records, key=lambda r: str(r.get("ts") or ""))
+
+
+def read_features(
+    location: str | Path, last: int | None = None, version: str | None = None, synthetic: bool = False
+) -> pd.DataFrame:
+    """The logged feature rows (newest ``last`` of them), optionally for one model version only.
+
+    Rows logged as synthetic traffic are left out unless ``synthetic`` is true.
+    """
+    rows, left_out = [], 0
+    for r in iter_records(location):
+        if version is not None and str(r.get("version")) != str(version):
+            continue
+        if not synthetic and r.get("traffic") == SYNTHETIC:
+            left_out += 1
+            continue
+        rows.append(
+            {**r["features"], "_prediction": r.get("prediction"), "_ts": r.get("ts"), "_version": r.get("version")}
+        )
+    if left_out:
+        logger.info("Left out %d synthetic record(s) of the prediction log (parity checks, smoke tests)", left_out)
+    frame = pd.DataFrame(rows)
+    return frame.tail(last).reset_index(drop=True) if last is not None else frame

@@ -1,0 +1,119 @@
+"""How the deployment pipeline serves a Bento: a local process or a container, and the ZenML config for each.
+
+``parameters.deployment`` in configs/deployment.yaml is ``auto``, ``local`` or ``container``. ``auto``
+follows the active stack: its local orchestrator runs steps as processes on this machine, where
+ZenML's BentoML deployer can leave a ``bentoml serve`` process running; any other orchestrator runs
+steps in containers or pods that end with the step, so the Bento is served as a container instead
+(built with ``bentoml containerize``, pushed to the stack's container registry if it has one, and run
+with Docker where the step runs).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from typing import Any, Literal
+
+from conveyor.config import DeploymentMode, ServiceSettings
+from conveyor.platform.stack import LOCAL_ORCHESTRATORS
+
+ServingMode = Literal["local", "container"]
+# Inside a container the service must accept connections from outside it (Docker publishes the port).
+CONTAINER_BIND_HOST = "0.0.0.0"  # noqa: S104 - bound inside the container; the host side is the setting's
+# ZenML's container service starts `python -m zenml.services.container.entrypoint` in the Bento image,
+# which imports ZenML's BentoML integration (and with it the Docker client).
+CONTAINER_PACKAGES = ("zenml", "docker")
+
+
+def resolve_mode(setting: DeploymentMode, orchestrator_flavor: str) -> ServingMode:
+    """The serving mode for ``setting``: ``auto`` is local on the local orchestrator, else a container."""
+    if setting != "auto":
+        return setting
+    return "local" if orchestrator_flavor in LOCAL_ORCHESTRATORS else "container"
+
+
+def active_mode(setting: DeploymentMode) -> ServingMode:
+    """The serving mode for ``setting`` on the active ZenML stack."""
+    from zenml.client import Client
+
+    return resolve_mode(setting, Client().active_stack.orchestrator.flavor)
+
+
+def bento_settings(settings: ServiceSettings, mode: ServingMode) -> ServiceSettings:
+    """The service settings baked into the Bento: in a container it binds every interface."""
+    if mode == "container":
+        return settings.model_copy(update={"host": CONTAINER_BIND_HOST})
+    return settings
+
+
+def bento_packages(mode: ServingMode) -> list[str]:
+    """Python packages the Bento needs besides bentofile.yaml's, pinned to this environment's versions."""
+    if mode == "local":
+        return []
+    return [f"{name}=={importlib.metadata.version(name)}" for name in CONTAINER_PACKAGES]
+
+
+def zenml_model_version(champion: dict[str, Any]) -> str | None:
+    """The ZenML model version number from the registry tag ``name:number (id)``."""
+    tag = champion.get("zenml_model_version") or ""
+    number = tag.partition(":")[2].partition(" ")[0]
+    return number or None
+
+
+def service_types() -> dict[ServingMode, Any]:
+    """The BentoML service type of each mode: Conveyor's local one (compat/bento_deployer.py), ZenML's container."""
+    from zenml.integrations.bentoml.services.bentoml_container_deployment import BentoMLContainerDeploymentService
+
+    from conveyor.compat.bento_deployer import ConveyorBentoMLLocalDeploymentService
+
+    return {
+        "local": ConveyorBentoMLLocalDeploymentService.SERVICE_TYPE,
+        "container": BentoMLContainerDeploymentService.SERVICE_TYPE,
+    }
+
+
+def model_deployer(deployer: Any) -> Any:
+    """The deployer to deploy with: the active BentoML deployer, creating Conveyor's local service class.
+
+    ZenML 0.98's own local service cannot serve bentoml >= 1.4.16 (see conveyor/compat/bento_deployer.py).
+    """
+    from conveyor.compat.bento_deployer import ConveyorBentoMLModelDeployer
+
+    return ConveyorBentoMLModelDeployer.like(deployer)
+
+
+def deployment_config(
+    mode: ServingMode,
+    *,
+    champion: dict[str, Any],
+    bento_tag: str,
+    apis: list[str],
+    settings: ServiceSettings,
+    working_dir: str,
+    pipeline_name: str,
+    step_name: str,
+) -> Any:
+    """ZenML's deployment config for ``mode``: a local ``bentoml serve`` in ``working_dir``, or a container.
+
+    The container's image is named by ZenML: ``<container registry uri>/<bento tag>`` when the stack
+    has a registry (and pushed there), else the Bento tag.
+    """
+    common: dict[str, Any] = {
+        "model_name": champion["name"],
+        "model_version": zenml_model_version(champion),
+        "model_uri": champion["model_uri"],
+        "bento_tag": bento_tag,
+        "apis": apis,
+        "host": settings.host,
+        "port": settings.port,
+        "workers": settings.workers,
+        "pipeline_name": pipeline_name,
+        "pipeline_step_name": step_name,
+    }
+    if mode == "local":
+        from zenml.integrations.bentoml.services.bentoml_local_deployment import BentoMLLocalDeploymentConfig
+
+        return BentoMLLocalDeploymentConfig(**common, working_dir=working_dir)
+    from zenml.integrations.bentoml.services.bentoml_container_deployment import BentoMLContainerDeploymentConfig
+
+    # No working_dir: the service then serves the Bento the image holds, from the image's working directory.
+    return BentoMLContainerDeploymentConfig(**common)

@@ -1,0 +1,66 @@
+"""The promotion gate: does a challenger replace the champion?"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from conveyor.config import Gate
+from conveyor.training.metrics import is_better
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    """The verdict and everything it was based on."""
+
+    promote: bool
+    reason: str
+    metric: str
+    challenger_version: str
+    challenger: dict[str, float]
+    champion_version: str | None = None
+    champion: dict[str, float] | None = None
+    min_improvement: float = 0.0
+    failed_limits: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def decide(
+    gate: Gate,
+    metric: str,
+    challenger_version: str,
+    challenger: dict[str, float],
+    champion_version: str | None,
+    champion: dict[str, float] | None,
+) -> GateDecision:
+    """Promote only if every absolute limit holds and the challenger beats the champion by the margin."""
+    failed: list[str] = []
+    for name, limit in gate.limits.items():
+        value = challenger.get(name)
+        if value is None:
+            failed.append(f"{name} was not computed")
+        elif limit.min is not None and value < limit.min:
+            failed.append(f"{name} {value:.4f} is below the minimum {limit.min}")
+        elif limit.max is not None and value > limit.max:
+            failed.append(f"{name} {value:.4f} is above the maximum {limit.max}")
+    common = {
+        "metric": metric,
+        "challenger_version": challenger_version,
+        "challenger": challenger,
+        "champion_version": champion_version,
+        "champion": champion,
+        "min_improvement": gate.min_improvement,
+        "failed_limits": failed,
+    }
+    if failed:
+        return GateDecision(promote=False, reason="failed absolute limits: " + "; ".join(failed), **common)
+    if champion is None:
+        return GateDecision(promote=True, reason="no current champion; the challenger passes every limit", **common)
+    new, old = challenger[metric], champion[metric]
+    if is_better(metric, new, old, gate.min_improvement):
+        reason = f"{metric} {new:.4f} beats the champion's {old:.4f} by at least {gate.min_improvement}"
+        return GateDecision(promote=True, reason=reason, **common)
+    reason = f"{metric} {new:.4f} does not beat the champion's {old:.4f} by the required {gate.min_improvement}"
+    return GateDecision(promote=False, reason=reason, **common)
