@@ -9,6 +9,7 @@
     ├── ServingError              the champion cannot be imported into or served from BentoML's store
     ├── DeploymentError           a deployment did not come up, or its predictions differ from the model's
     ├── ReferenceDataError        the champion's training data (the drift reference) cannot be found
+    ├── DriftReportError          Evidently's result does not have the shape Conveyor's adapter reads
     ├── DriftBreachError          monitoring found drift and the policy is `fail` (carries the decision)
     └── RetrainingError           the training run that monitoring requested did not finish
 
@@ -69,6 +70,10 @@ class DeploymentError(ConveyorError):
 
 class ReferenceDataError(ConveyorError):
     """The champion's training data, the reference of drift monitoring, cannot be found through its model version."""
+
+
+class DriftReportError(ConveyorError):
+    """Evidently's result did not have the shape the drift adapter expects (an Evidently upgrade changed it)."""
 
 
 class DriftBreachError(ConveyorError):

@@ -22,6 +22,8 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from conveyor.errors import DriftReportError
+
 # Evidently's method names, and whether a method returns a distance (drift when score >= threshold)
 # or a p-value (drift when score < threshold). Only methods listed here can be configured.
 DISTANCE_METHODS: frozenset[str] = frozenset({"wasserstein", "jensenshannon", "psi", "hellinger", "kl_div"})
@@ -30,10 +32,6 @@ NUMERIC_METHODS: frozenset[str] = frozenset(DISTANCE_METHODS | {"ks", "anderson"
 CATEGORICAL_METHODS: frozenset[str] = frozenset({"jensenshannon", "psi", "hellinger", "kl_div", "chisquare"})
 
 _VALUE_DRIFT = "evidently:metric_v2:ValueDrift"
-
-
-class DriftReportError(Exception):
-    """Evidently's result did not have the shape this adapter expects (an Evidently upgrade changed it)."""
 
 
 @dataclass(frozen=True)

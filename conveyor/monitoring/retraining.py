@@ -62,7 +62,7 @@ def retrain_if_requested(monitoring_run: Any) -> dict[str, Any] | None:
 
     try:
         training = run_pipeline("training", config, no_cache=True)
-    except Exception as exc:  # noqa: BLE001 - any failure of the run is reported with how to repeat it
+    except Exception as exc:
         _record(monitoring_run.id, {"action": "retraining_failed", "training_run": config.run_name, "error": str(exc)})
         raise RetrainingError(f"the retraining run '{config.run_name}' failed: {exc}\n`{repeat}` repeats it") from exc
     promotion = step_output(training, "promote_model", PROMOTION)

@@ -89,7 +89,7 @@ def read_table(location: str, kind: str, key: str, **options: Any) -> pd.DataFra
     try:
         with open_file(location, key) as handle:
             return pd.read_csv(handle, **options) if kind == "csv" else pd.read_parquet(handle, **options)
-    except Exception as exc:  # noqa: BLE001 - any reader failure becomes one clear error
+    except Exception as exc:
         raise DataSourceError(
             f"could not read {kind} file {location} (`{key}`): {exc}; check that it is a {kind} file"
         ) from exc

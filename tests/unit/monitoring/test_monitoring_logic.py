@@ -9,12 +9,11 @@ import pytest
 import yaml
 
 from conveyor.config import CurrentData, MonitoringThresholds, Retraining, TrainingConfig
-from conveyor.errors import DataSourceError, ReferenceDataError
+from conveyor.errors import DataSourceError, DriftReportError, ReferenceDataError
 from conveyor.monitoring.data import model_columns_of, zenml_version_id
 from conveyor.monitoring.decisions import decide, retraining_config, write_config
 from conveyor.monitoring.drift import (
     ColumnDrift,
-    DriftReportError,
     DriftResult,
     DriftSpec,
     _value_drift_scores,
