@@ -13,7 +13,7 @@ from conveyor.config.deployment import (
     PredictionLogSettings,
     ServiceSettings,
 )
-from conveyor.config.loader import ModelSection, RunConfig, Strict, apply_override, load_run_config
+from conveyor.config.loader import KeyedProblems, ModelSection, RunConfig, Strict, apply_override, load_run_config
 from conveyor.config.monitoring import (
     CurrentData,
     DriftSettings,
@@ -56,6 +56,7 @@ __all__ = [
     "DriftSettings",
     "Features",
     "Gate",
+    "KeyedProblems",
     "LabelledData",
     "Limit",
     "ModelSection",

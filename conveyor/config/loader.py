@@ -55,16 +55,28 @@ def _known_keys(model: type[BaseModel], into: set[str]) -> set[str]:
     return into
 
 
-def _describe(error: dict[str, Any], known: set[str]) -> str:
+class KeyedProblems(ValueError):
+    """Raised by a schema validator with problems about keys below it: (dotted sub-key, message) pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        super().__init__("; ".join(f"{key}: {message}" for key, message in problems))
+
+
+def _describe(error: dict[str, Any], known: set[str]) -> list[str]:
     key = ".".join(str(p) for p in error["loc"]) or "(top level)"
     if error["type"] == "extra_forbidden":
         leaf = str(error["loc"][-1])
         close = difflib.get_close_matches(leaf, known, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
-        return f"{key}: unknown key{hint}"
+        return [f"{key}: unknown key{hint}"]
     if error["type"] == "missing":
-        return f"{key}: required key is missing"
-    return f"{key}: {error['msg'].removeprefix('Value error, ')}"
+        return [f"{key}: required key is missing"]
+    cause = error.get("ctx", {}).get("error")
+    if isinstance(cause, KeyedProblems):
+        prefix = f"{key}." if error["loc"] else ""
+        return [f"{prefix}{sub}: {message}" for sub, message in cause.problems]
+    return [f"{key}: {error['msg'].removeprefix('Value error, ')}"]
 
 
 def apply_override(raw: dict[str, Any], assignment: str, schema: type[RunConfig]) -> None:
@@ -105,4 +117,4 @@ def load_run_config(path: str | Path, schema: type[C], overrides: Sequence[str] 
         return schema.model_validate(raw)
     except ValidationError as exc:
         known = _known_keys(schema, set())
-        raise ConfigError(str(path), [_describe(e, known) for e in exc.errors()]) from None
+        raise ConfigError(str(path), [line for e in exc.errors() for line in _describe(e, known)]) from None

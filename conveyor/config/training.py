@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from conveyor.config.estimators import unknown_parameters
-from conveyor.config.loader import RunConfig, Strict
+from conveyor.config.estimators import FAMILIES, Task, check_candidate
+from conveyor.config.loader import KeyedProblems, RunConfig, Strict
 
-MetricName = Literal["accuracy", "f1", "roc_auc", "log_loss"]
-Family = Literal["logistic_regression", "random_forest", "hist_gradient_boosting"]  # the keys of FAMILIES
+MetricName = Literal["accuracy", "f1", "roc_auc", "log_loss", "rmse", "mae", "r2", "mape"]
+Family = Literal["logistic_regression", "random_forest", "hist_gradient_boosting", "xgboost", "lightgbm"]
 
+# The metrics of each task, in the order reports show them.
+TASK_METRICS: dict[str, tuple[str, ...]] = {
+    "classification": ("accuracy", "f1", "roc_auc", "log_loss"),
+    "regression": ("rmse", "mae", "r2", "mape"),
+}
 # Metrics where a smaller value is better; every other metric is better when larger.
-LOWER_IS_BETTER: frozenset[str] = frozenset({"log_loss"})
+LOWER_IS_BETTER: frozenset[str] = frozenset({"log_loss", "rmse", "mae", "mape"})
 
 
 class DataSource(Strict):
@@ -65,33 +70,69 @@ class ColumnRule(Strict):
 
 
 class Validation(Strict):
-    min_rows: int = Field(gt=0)
-    max_missing: float = Field(ge=0.0, le=1.0, description="default largest missing fraction per feature")
+    """Data rules checked before training; every key has a default, so the section may be left out."""
+
+    min_rows: int = Field(50, gt=0, description="fewer rows stop the run")
+    max_missing: float = Field(
+        0.1, ge=0.0, le=1.0, description="default largest missing fraction per feature (a column rule may override)"
+    )
     columns: dict[str, ColumnRule] = {}
 
 
 class Split(Strict):
-    test_size: float = Field(gt=0.0, lt=1.0)
-    stratify: bool
+    test_size: float = Field(0.25, gt=0.0, lt=1.0, description="holdout share")
+    stratify: bool | None = Field(
+        None, description="stratify the holdout split by the target; null = yes for classification, no for regression"
+    )
+
+
+class Range(Strict):
+    """A search range sampled by the randomized search: uniform, log-uniform (``log``), integers (``int``)."""
+
+    low: float
+    high: float
+    log: bool = False
+    int_: bool = Field(False, alias="int", description="sample integers")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.high <= self.low:
+            raise ValueError(f"high ({self.high}) must be above low ({self.low})")
+        if self.log and self.low <= 0:
+            raise ValueError(f"a log range needs low > 0 (got {self.low})")
+        return self
 
 
 class Candidate(Strict):
-    family: Family
-    search: dict[str, list[Any]] = Field(description="estimator parameter -> values to try")
-    n_iter: int | None = Field(None, gt=0, description="sample this many settings; all of them if unset")
+    """One model to try: a ``family`` shortcut or an ``estimator`` import path, fixed ``params`` and a ``search``."""
 
-    @field_validator("search")
-    @classmethod
-    def _non_empty_values(cls, search: dict[str, list[Any]]) -> dict[str, list[Any]]:
-        for key, values in search.items():
-            if not values:
+    family: Family | None = Field(None, description="a shortcut: " + ", ".join(FAMILIES))
+    estimator: str | None = Field(
+        None, description="import path of a scikit-learn-compatible class, e.g. sklearn.ensemble.ExtraTreesRegressor"
+    )
+    params: dict[str, Any] = Field({}, description="fixed estimator parameters (class_weight, scale_pos_weight, ...)")
+    search: dict[str, list[Any] | Range] = Field(
+        {}, description="estimator parameter -> values to try, or a range {low, high, log, int}"
+    )
+    n_iter: int | None = Field(
+        None, gt=0, description="sample this many settings (randomized search); all of them if unset (grid)"
+    )
+
+    @model_validator(mode="after")
+    def _one_estimator(self) -> Candidate:
+        if (self.family is None) == (self.estimator is None):
+            raise ValueError("give exactly one of 'family' (a shortcut) and 'estimator' (an import path)")
+        for key, values in self.search.items():
+            if isinstance(values, list) and not values:
                 raise ValueError(f"search parameter '{key}' has no values")
-        return search
+        if self.n_iter is None and any(isinstance(v, Range) for v in self.search.values()):
+            raise ValueError("a search with a range {low, high} needs 'n_iter' (how many settings to sample)")
+        return self
 
 
 class Selection(Strict):
-    metric: MetricName
-    cv_folds: int = Field(ge=2)
+    metric: MetricName = Field(description="the metric that ranks candidates and that the gate compares")
+    cv_folds: int = Field(3, ge=2)
 
 
 class Limit(Strict):
@@ -100,20 +141,28 @@ class Limit(Strict):
 
 
 class Gate(Strict):
-    min_improvement: float = Field(ge=0.0, description="challenger must beat the champion by this much")
+    min_improvement: float = Field(
+        ge=0.0, description="challenger must beat the champion by this much, in the metric's own direction"
+    )
     limits: dict[MetricName, Limit] = {}
 
 
 class TrainingParams(Strict):
     seed: int
+    task: Task = Field("classification", description="classification | regression")
     data: DataSource
     target: str
     features: Features
-    validation: Validation
-    split: Split
+    validation: Validation = Validation()
+    split: Split = Split()
     candidates: dict[str, Candidate]
     selection: Selection
     gate: Gate
+
+    @property
+    def stratify(self) -> bool:
+        """Whether the holdout split is stratified: as configured, else for classification only."""
+        return self.split.stratify if self.split.stratify is not None else self.task == "classification"
 
     @model_validator(mode="after")
     def _consistent(self) -> TrainingParams:
@@ -124,20 +173,27 @@ class TrainingParams(Strict):
         unknown = set(self.validation.columns) - {*self.features.all, self.target}
         if unknown:
             raise ValueError(f"validation rules for columns that are neither features nor target: {sorted(unknown)}")
-        return self
-
-    @field_validator("candidates")
-    @classmethod
-    def _known_search_parameters(cls, candidates: dict[str, Candidate]) -> dict[str, Candidate]:
-        problems = [
-            f"'{name}.search.{key}' is not a parameter of {candidate.family}"
-            for name, candidate in candidates.items()
-            for key in unknown_parameters(candidate.family, list(candidate.search))
+        problems: list[tuple[str, str]] = []
+        allowed = TASK_METRICS[self.task]
+        if self.selection.metric not in allowed:
+            problems.append(
+                ("selection.metric", f"{self.selection.metric} is not a {self.task} metric; use {', '.join(allowed)}")
+            )
+        problems += [
+            (f"gate.limits.{metric}", f"{metric} is not a {self.task} metric; use {', '.join(allowed)}")
+            for metric in self.gate.limits
+            if metric not in allowed
         ]
+        if self.task == "regression" and self.split.stratify:
+            problems.append(("split.stratify", "a regression target cannot be stratified; set it to false or drop it"))
+        for name, candidate in self.candidates.items():
+            found = check_candidate(
+                self.task, candidate.family, candidate.estimator, candidate.params, list(candidate.search)
+            )
+            problems += [(f"candidates.{name}.{p.key}", str(p)) for p in found]
         if problems:
-            raise ValueError("; ".join(problems))
-        return candidates
-
+            raise KeyedProblems(problems)
+        return self
 
 
 class TrainingConfig(RunConfig):

@@ -1,4 +1,4 @@
-"""Classification metrics, scorers and plots, for binary and multiclass targets."""
+"""Metrics, scorers and evaluation plots: classification (binary and multiclass) and regression."""
 
 from __future__ import annotations
 
@@ -8,13 +8,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn import metrics as skm
+from sklearn.base import is_regressor
 from sklearn.pipeline import Pipeline
 
 from conveyor.config import LOWER_IS_BETTER
 
+REGRESSION_SCORERS = {
+    "rmse": "neg_root_mean_squared_error",
+    "mae": "neg_mean_absolute_error",
+    "r2": "r2",
+    "mape": "neg_mean_absolute_percentage_error",
+}
+
 
 def scorer(metric: str, classes: list[Any]) -> Any:
-    """The sklearn scorer for ``metric``; larger is always better (log loss is negated)."""
+    """The sklearn scorer for ``metric``; larger is always better (log loss and the errors are negated)."""
+    if metric in REGRESSION_SCORERS:
+        return REGRESSION_SCORERS[metric]
     binary = len(classes) == 2
     if metric == "accuracy":
         return "accuracy"
@@ -39,8 +49,22 @@ def is_better(metric: str, challenger: float, incumbent: float, margin: float = 
     return challenger >= incumbent + margin
 
 
+def regression_metrics(y: Any, predicted: Any) -> dict[str, float]:
+    """RMSE, MAE, R² and MAPE of predictions against the truth."""
+    result = {
+        "rmse": skm.root_mean_squared_error(y, predicted),
+        "mae": skm.mean_absolute_error(y, predicted),
+        "r2": skm.r2_score(y, predicted),
+        "mape": skm.mean_absolute_percentage_error(y, predicted),
+    }
+    return {k: round(float(v), 6) for k, v in result.items()}
+
+
 def holdout_metrics(model: Pipeline, x: pd.DataFrame, y: pd.Series) -> dict[str, float]:
-    """Accuracy, F1, ROC AUC and log loss on a holdout set (macro/one-vs-rest for multiclass)."""
+    """The task's metrics on a holdout set: regression's errors, or accuracy, F1, ROC AUC and log loss
+    (macro/one-vs-rest for multiclass)."""
+    if is_regressor(model):
+        return regression_metrics(y, model.predict(x))
     classes = list(model.classes_)
     predicted = model.predict(x)
     proba = model.predict_proba(x)
@@ -107,6 +131,49 @@ def curves_image(model: Pipeline, x: pd.DataFrame, y: pd.Series, title: str) -> 
         skm.PrecisionRecallDisplay.from_predictions(truth, proba[:, column], name=str(cls), ax=pr)
     roc.set_title("ROC")
     pr.set_title("Precision-recall")
+    figure.suptitle(title)
+    image = _figure_to_image(figure)
+    plt.close(figure)
+    return image
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def predicted_vs_actual_image(model: Pipeline, x: pd.DataFrame, y: pd.Series, title: str) -> Any:
+    """A PIL image of predicted against actual values on the holdout, with the line of perfect predictions."""
+    plt = _pyplot()
+    predicted = model.predict(x)
+    figure, axis = plt.subplots(figsize=(4.5, 4))
+    axis.scatter(y, predicted, s=10, alpha=0.6)
+    low, high = float(min(np.min(y), np.min(predicted))), float(max(np.max(y), np.max(predicted)))
+    axis.plot([low, high], [low, high], color="grey", linewidth=1)
+    axis.set_xlabel("actual")
+    axis.set_ylabel("predicted")
+    axis.set_title(title)
+    image = _figure_to_image(figure)
+    plt.close(figure)
+    return image
+
+
+def residuals_image(model: Pipeline, x: pd.DataFrame, y: pd.Series, title: str) -> Any:
+    """A PIL image of the residuals (actual - predicted) against the prediction, and their histogram."""
+    plt = _pyplot()
+    predicted = model.predict(x)
+    residuals = np.asarray(y) - predicted
+    figure, (scatter, histogram) = plt.subplots(1, 2, figsize=(9, 4))
+    scatter.scatter(predicted, residuals, s=10, alpha=0.6)
+    scatter.axhline(0, color="grey", linewidth=1)
+    scatter.set_xlabel("predicted")
+    scatter.set_ylabel("residual")
+    histogram.hist(residuals, bins=30)
+    histogram.set_xlabel("residual")
     figure.suptitle(title)
     image = _figure_to_image(figure)
     plt.close(figure)

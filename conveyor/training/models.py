@@ -1,4 +1,4 @@
-"""The model zoo: one sklearn Pipeline per family (preprocessing + estimator), and its search."""
+"""Models as one sklearn Pipeline (preprocessing + the candidate's estimator), and the cross-validated search."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import is_classifier
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
-from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, StratifiedKFold
+from sklearn.model_selection import GridSearchCV, KFold, RandomizedSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 from conveyor.config import Candidate, Features
 from conveyor.config.estimators import make_estimator
+from conveyor.training.estimators import EncodedLabels, distribution
 from conveyor.training.metrics import scorer
 
 ESTIMATOR_STEP = "model"
@@ -24,8 +26,8 @@ def missing_as_nan(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(object).where(frame.notna(), np.nan)
 
 
-def build_pipeline(family: str, features: Features, seed: int) -> Pipeline:
-    """Imputation, scaling and one-hot encoding (unknown categories ignored) in front of the estimator."""
+def preprocessor(features: Features) -> ColumnTransformer:
+    """Imputation, scaling and one-hot encoding (unknown categories ignored): the front of every model."""
     numeric = Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())])
     categorical = Pipeline(
         [
@@ -34,28 +36,62 @@ def build_pipeline(family: str, features: Features, seed: int) -> Pipeline:
             ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
         ]
     )
-    preprocess = ColumnTransformer(
+    return ColumnTransformer(
         [("numeric", numeric, features.numeric), ("categorical", categorical, features.categorical)],
         remainder="drop",
     )
-    return Pipeline([("preprocess", preprocess), (ESTIMATOR_STEP, make_estimator(family, seed))])
+
+
+def _needs_encoded_labels(estimator: Any) -> bool:
+    """XGBoost's classifiers take only the labels 0..n-1; Conveyor's targets may be strings ("yes"/"no")."""
+    return is_classifier(estimator) and type(estimator).__module__.startswith("xgboost")
+
+
+def candidate_estimator(candidate: Candidate, task: str, seed: int) -> Any:
+    """The candidate's estimator with its fixed params and the run's seed; labels encoded where it needs that."""
+    estimator = make_estimator(task, seed, candidate.family, candidate.estimator, candidate.params)
+    return EncodedLabels(estimator) if _needs_encoded_labels(estimator) else estimator
+
+
+def build_pipeline(family: str, features: Features, seed: int, task: str = "classification") -> Pipeline:
+    """The preprocessing in front of a ``family``'s estimator."""
+    return Pipeline([("preprocess", preprocessor(features)), (ESTIMATOR_STEP, make_estimator(task, seed, family))])
+
+
+def _space(candidate: Candidate, estimator: Any) -> dict[str, Any]:
+    prefix = f"{ESTIMATOR_STEP}__estimator__" if isinstance(estimator, EncodedLabels) else f"{ESTIMATOR_STEP}__"
+    return {f"{prefix}{key}": distribution(values) for key, values in candidate.search.items()}
 
 
 def search(
-    candidate: Candidate, features: Features, x: pd.DataFrame, y: pd.Series, metric: str, folds: int, seed: int
+    candidate: Candidate,
+    features: Features,
+    x: pd.DataFrame,
+    y: pd.Series,
+    metric: str,
+    folds: int,
+    seed: int,
+    task: str = "classification",
 ) -> GridSearchCV | RandomizedSearchCV:
-    """Cross-validated search over the candidate's space; returns the fitted search object."""
-    grid: dict[str, Any] = {f"{ESTIMATOR_STEP}__{k}": v for k, v in candidate.search.items()}
+    """Cross-validated search over the candidate's space (folds stratified for classification); fitted."""
+    estimator = candidate_estimator(candidate, task, seed)
+    splitter = StratifiedKFold if task == "classification" else KFold
     common: dict[str, Any] = {
-        "estimator": build_pipeline(candidate.family, features, seed),
-        "scoring": scorer(metric, sorted(y.unique())),
-        "cv": StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed),
+        "estimator": Pipeline([("preprocess", preprocessor(features)), (ESTIMATOR_STEP, estimator)]),
+        "scoring": scorer(metric, sorted(y.unique()) if task == "classification" else []),
+        "cv": splitter(n_splits=folds, shuffle=True, random_state=seed),
         "n_jobs": 1,
         "refit": True,
         "error_score": "raise",
     }
+    space = _space(candidate, estimator)
     if candidate.n_iter is None:
-        searcher: GridSearchCV | RandomizedSearchCV = GridSearchCV(param_grid=grid, **common)
+        searcher: GridSearchCV | RandomizedSearchCV = GridSearchCV(param_grid=space or [{}], **common)
     else:
-        searcher = RandomizedSearchCV(param_distributions=grid, n_iter=candidate.n_iter, random_state=seed, **common)
+        searcher = RandomizedSearchCV(param_distributions=space, n_iter=candidate.n_iter, random_state=seed, **common)
     return searcher.fit(x, y)
+
+
+def best_params(fitted: GridSearchCV | RandomizedSearchCV) -> dict[str, Any]:
+    """The best setting found, keyed by the estimator's own parameter names."""
+    return {key.rsplit("__", 1)[1]: value for key, value in fitted.best_params_.items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -14,9 +15,15 @@ ROOTS = ("conveyor", "steps", "pipelines")
 
 def test_the_wheel_contains_every_package(tmp_path: Path) -> None:
     root = project_root()
+    source = tmp_path / "source"  # a copy, so the build leaves no build/ or egg-info in the project
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(root / name, source / name)
+    for top in ROOTS:
+        shutil.copytree(root / top, source / top, ignore=shutil.ignore_patterns("__pycache__"))
     done = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), "-q"],
-        cwd=root, capture_output=True, text=True, check=False,
+        cwd=source, capture_output=True, text=True, check=False,
     )
     assert done.returncode == 0, done.stderr
     (wheel,) = tmp_path.glob("conveyor-*.whl")

@@ -37,8 +37,8 @@ def test_shipped_configs_are_valid(config: str) -> None:
         (lambda r: r["parameters"]["selection"].update(metric="auc"), "parameters.selection.metric", "roc_auc"),
         (
             lambda r: r["parameters"]["candidates"]["random_forest"]["search"].update(n_estimatorz=[10]),
-            "parameters.candidates",
-            "random_forest.search.n_estimatorz",
+            "parameters.candidates.random_forest.search.n_estimatorz",
+            "did you mean 'n_estimators'",
         ),
         (lambda r: r["parameters"]["data"].update(name="iris"), "parameters.data", "does not use 'name'"),
         (lambda r: r["parameters"]["split"].update(test_size=1.5), "parameters.split.test_size", "less than 1"),

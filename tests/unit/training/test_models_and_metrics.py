@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from conveyor.config import Candidate, Features
-from conveyor.config.estimators import unknown_parameters
+from conveyor.config.estimators import check_candidate
 from conveyor.features.schema import feature_schema
 from conveyor.training.data import generate_churn
 from conveyor.training.metrics import confusion_matrix_image, curves_image, holdout_metrics
@@ -41,7 +41,8 @@ def test_search_is_deterministic(churn: pd.DataFrame) -> None:
 
 
 def test_unknown_search_parameters_are_found() -> None:
-    assert unknown_parameters("random_forest", ["n_trees", "max_depth"]) == ["n_trees"]
+    problems = check_candidate("classification", "random_forest", None, {}, ["n_trees", "max_depth"])
+    assert [p.key for p in problems] == ["search.n_trees"]
 
 
 def test_plots_are_images(churn: pd.DataFrame) -> None:
