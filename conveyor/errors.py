@@ -11,7 +11,8 @@
     ├── ReferenceDataError        the champion's training data (the drift reference) cannot be found
     ├── DriftReportError          Evidently's result does not have the shape Conveyor's adapter reads
     ├── DriftBreachError          monitoring found drift and the policy is `fail` (carries the decision)
-    └── RetrainingError           the training run that monitoring requested did not finish
+    ├── RetrainingError           the training run that monitoring requested did not finish
+    └── CompatError               a dependency is outside the versions a required compat patch was written for
 
 Each message says what happened, to what, and what to do about it.
 """
@@ -89,3 +90,7 @@ class DriftBreachError(ConveyorError):
 
 class RetrainingError(ConveyorError):
     """The training run that the ``retrain`` policy requested (started by the client) failed."""
+
+
+class CompatError(ConveyorError):
+    """An installed dependency is outside the versions that a required patch in conveyor/compat/ was written for."""

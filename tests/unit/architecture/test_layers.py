@@ -11,7 +11,8 @@ from conveyor.platform.paths import project_root
 
 # Lowest first. A room may import from any room before it in this list, and from itself.
 LAYERS = [
-    {"errors", "names", "compat"},
+    {"errors", "names"},
+    {"compat"},
     {"config"},
     {"platform"},
     {"features"},
