@@ -1,32 +1,28 @@
-"""ZenML's BentoML local deployer, made to serve bentoml >= 1.4.16 (Conveyor pins a newer bentoml than 1.4.15).
+"""ZenML's BentoML local deployer and service, made to serve the new BentoML SDK on bentoml >= 1.4.16.
 
-Why: ZenML 0.98's ``BentoMLLocalDeploymentService.run()`` picks its serving path with
-``isinstance(svc, bentoml.Service)``, meant to catch bentoml < 1.2 services. In newer bentoml (1.4.39
-checked; DESIGN.md: from 1.4.16 on), ``bentoml.Service`` is the new SDK's class (``_bentoml_sdk.Service``),
-so a new-style service takes the legacy path and fails in the daemon with ``'Service' object has no
-attribute 'runners'``; ZenML then waits for the timeout and reports the deployment as started with URL
-``None``.
+ZenML 0.98's ``BentoMLLocalDeploymentService.run()`` picks its serving path with
+``isinstance(svc, bentoml.Service)``, meant to catch bentoml < 1.2 services. From bentoml 1.4.16 on,
+``bentoml.Service`` is the new SDK's class, so a new-style service takes the legacy path and fails in the
+daemon (``'Service' object has no attribute 'runners'``); ZenML then waits for the timeout and reports the
+deployment as started with URL ``None``.
 
-The fix is two small subclasses:
+Contract:
 
-- ``ConveyorBentoMLLocalDeploymentService`` always takes ZenML's own new-SDK path (the path ZenML took
-  on bentoml 1.4.15, unchanged). ZenML stores a service's class as its ``type`` (its import path) and the
-  daemon process (``zenml.services.local.local_daemon_entrypoint``) and ``find_model_server`` re-create the
-  service from that, so this class is the one that runs, and restarts run it too. Its ``SERVICE_TYPE`` has
-  its own name (same type and flavor, so ZenML lists it with the others): the deployment step replaces a
-  service made by ZenML's class instead of restarting it.
-- ``ConveyorBentoMLModelDeployer`` creates that service for a local config: ZenML's deployer builds
-  ``BentoMLLocalDeploymentService`` directly in ``_create_new_service``, with no hook to pass a class. It is
-  the active stack's deployer component (same id, name and config, so the same runtime directory and the
-  same services), only with this one method changed; the stack keeps ZenML's ``bentoml`` flavor.
-
-The service class also mends a forced stop. ``zenml model-deployer models delete -y`` (``-y`` means force)
-SIGKILLs the daemon, so BentoML's arbiter inside it never stops its workers, which run in their own
-sessions: they went on serving on the port (seen here, after the service was deleted). A forced stop now
-kills the daemon's child processes too. A plain stop or delete (SIGTERM) was already clean.
-
-Containers (``BentoMLContainerDeploymentService``) stay ZenML's: its ``run()`` starts ``bentoml serve`` with no
-such check (read in ZenML 0.98's code; not run here, which has no Docker).
+- ``ConveyorBentoMLLocalDeploymentService`` always takes ZenML's own new-SDK serving path (the one ZenML
+  takes on bentoml 1.4.15). ZenML stores a service's class as its ``type`` and re-creates the service from it
+  in the daemon (``zenml.services.local.local_daemon_entrypoint``) and in ``find_model_server``, so this
+  class is the one that runs, restarts included. Its ``SERVICE_TYPE`` has its own name (same type and flavor,
+  so ZenML lists it with the others), so the deployment step replaces a service made by ZenML's class
+  instead of restarting it. A forced stop (``zenml model-deployer models delete -y`` SIGKILLs the daemon,
+  whose BentoML arbiter then never stops its workers, which run in their own sessions) also kills the
+  daemon's child processes; a plain stop (SIGTERM) is BentoML's own.
+- ``ConveyorBentoMLModelDeployer.like(deployer)`` is the active stack's BentoML deployer component (same id,
+  name and config, so the same runtime directory and services) with one method changed: it creates that
+  service for a local config, where ZenML builds its own class directly in ``_create_new_service``. The
+  stack keeps ZenML's ``bentoml`` flavor. Container configs (``BentoMLContainerDeploymentService``, which
+  starts ``bentoml serve`` without the faulty check) stay ZenML's.
+- Serving is wrong without this, so outside the versions it was written for (``ZENML_BENTOML_LOCAL_SERVICE``
+  and ``BENTOML_SERVE_HTTP`` in patches.py) building the deployer and running the service raise CompatError.
 """
 
 from __future__ import annotations
@@ -47,7 +43,15 @@ from zenml.logger import get_logger
 from zenml.models.v2.misc.service import ServiceType
 from zenml.services.service import BaseService
 
+from conveyor.compat.patches import BENTOML_SERVE_HTTP, ZENML_BENTOML_LOCAL_SERVICE
+
 logger = get_logger(__name__)
+
+
+def _check_versions() -> None:
+    """CompatError unless the installed zenml and bentoml are the ones this module was written for."""
+    ZENML_BENTOML_LOCAL_SERVICE.check()
+    BENTOML_SERVE_HTTP.check()
 
 
 class ConveyorBentoMLLocalDeploymentService(BentoMLLocalDeploymentService):
@@ -63,6 +67,7 @@ class ConveyorBentoMLLocalDeploymentService(BentoMLLocalDeploymentService):
 
     def run(self) -> None:
         """Serve the Bento in this (daemon) process until stopped: ZenML's bentoml >= 1.2 branch of ``run()``."""
+        _check_versions()
         from _bentoml_impl.server import serve_http  # type: ignore[import-not-found]
         from bentoml._internal.service.loader import load
 
@@ -115,6 +120,7 @@ class ConveyorBentoMLModelDeployer(BentoMLModelDeployer):
     @classmethod
     def like(cls, deployer: BentoMLModelDeployer) -> ConveyorBentoMLModelDeployer:
         """This class over the same stack component as ``deployer`` (the active stack's)."""
+        _check_versions()
         return cls(
             name=deployer.name,
             id=deployer.id,

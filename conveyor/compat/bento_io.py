@@ -1,21 +1,22 @@
-"""Per-request work that BentoML (1.4.15 and 1.4.39) repeats for list-typed endpoints, done once instead.
+"""Per-request work that BentoML repeats for list-typed endpoints, done once or not at all.
 
-BentoML turns an endpoint whose body is a list (``/predict_batch``, ``/predict_batched``) into an
-``IORootModel`` class. That class rebuilds a pydantic ``TypeAdapter`` and its whole JSON schema every time
-it is asked for the schema, and it is asked on every request: ``model_validate_json`` looks at it to see
-whether the body is a string or a file, and ``mime_type`` looks at it to pick the response's content type.
-Profiled at 32 clients on /predict_batched, that schema work was a quarter of the worker's CPU
-(bench/serving.py; the same code is in BentoML 1.4.39). The schema of a class never changes, so
-``speed_up_json_io`` computes each one once per set of arguments and hands out copies, since some
-callers (the OpenAPI page) edit the dict they get.
+BentoML turns an endpoint whose body or answer is a list (``/predict_batch``, ``/predict_batched``) into an
+``IORootModel`` class. That class rebuilds a pydantic ``TypeAdapter`` and its whole JSON schema each time it
+is asked for the schema, and it is asked on every request (to tell a JSON body from a string or file, and to
+pick the answer's content type). It also parses a body with ``json.loads`` before validating it, and answers
+by validating the endpoint's return value again and dumping it twice.
 
-The same classes parse a body with ``json.loads`` before validating it, and answer by validating the
-endpoint's return value again, dumping it to Python objects twice and calling ``json.dumps``: for a
-100-record response that was more CPU than the model. ``speed_up_json_io`` parses with pydantic-core's
-``from_json`` (a body that is not JSON still raises ``ValueError``, as before) and writes a returned list
-with pydantic-core's ``to_json``. The endpoint is trusted to return the documented shape (service.py builds
-each prediction from the model's output; tests/interface/test_service.py checks the answers), so it is
-not validated a second time. The JSON is the same, without the spaces.
+Contract: after ``speed_up_json_io(service)``, every list-typed request and answer class of the service
+
+- computes its JSON schema once per set of arguments and hands out deep copies (callers such as the OpenAPI
+  page edit what they get);
+- parses a request body with pydantic-core's ``from_json`` (a body that is not JSON still raises
+  ``ValueError``) and validates it as before;
+- writes a returned list with pydantic-core's ``to_json``, without validating it again: the endpoint is
+  trusted to return the documented shape. The JSON is the same, without the spaces.
+
+Classes whose body is a string or a file keep BentoML's handling. Outside the bentoml versions this was
+written for (``BENTOML_LIST_IO`` in patches.py) it warns and changes nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ import copy
 from typing import Any
 
 from pydantic_core import from_json, to_json
+
+from conveyor.compat.patches import BENTOML_LIST_IO
 
 
 def _memoized(spec: type) -> Any:
@@ -63,6 +66,8 @@ def _json_response(spec: type) -> Any:
 def speed_up_json_io(service: Any) -> int:
     """Memoize the schema of, and parse or write JSON in pydantic-core for, every list-typed request and
     response class of ``service`` (a ``@bentoml.service`` class); return how many classes were changed."""
+    if not BENTOML_LIST_IO.check():
+        return 0
     from _bentoml_sdk.io_models import IORootModel
 
     changed = 0

@@ -1,15 +1,21 @@
-"""Lines ZenML 0.98 prints on every step that tell a Conveyor user nothing, left out of the output.
+"""Lines ZenML logs on every step that tell a Conveyor user nothing, left out of the output.
 
 - ``Failed to disable MLflow autologging for the following frameworks: ['fastai'].``: ZenML's MLflow tracker
-  disables autologging framework by framework, and MLflow 3 no longer has ``mlflow.fastai``. Only that exact
-  list is dropped: a framework Conveyor uses (scikit-learn) failing would still show.
-- ``Models can be viewed in the dashboard using ZenML Pro. ...``: an advertisement, printed after every step
-  of a pipeline with a model; the local dashboard shows models under each run (``make dashboard``).
+  disables autologging framework by framework, and MLflow 3 has no ``mlflow.fastai``. Only that exact list is
+  dropped: a framework Conveyor uses (scikit-learn) failing would still show.
+- ``Models can be viewed in the dashboard using ZenML Pro. ...``: an advertisement after every step of a
+  pipeline with a model; the local dashboard shows models under each run (``make dashboard``).
+
+Contract: ``quiet_zenml_noise()`` adds one filter per logger in ``DROPPED`` that drops records whose message
+starts with one of its prefixes, and nothing else. Outside the ZenML versions it was written for
+(``ZENML_LOG_NOISE`` in patches.py) it warns and adds no filter.
 """
 
 from __future__ import annotations
 
 import logging
+
+from conveyor.compat.patches import ZENML_LOG_NOISE
 
 DROPPED = {
     "zenml.integrations.mlflow.experiment_trackers.mlflow_experiment_tracker": (
@@ -29,7 +35,9 @@ class _DropLines(logging.Filter):
 
 
 def quiet_zenml_noise() -> None:
-    """Drop the lines above from ZenML's loggers in this process (idempotent)."""
+    """Drop the lines above from ZenML's loggers in this process (idempotent; skipped outside its versions)."""
+    if not ZENML_LOG_NOISE.check():
+        return
     for name, prefixes in DROPPED.items():
         logger = logging.getLogger(name)
         if not any(isinstance(f, _DropLines) for f in logger.filters):

@@ -26,19 +26,18 @@ MODULES = [
 # In a fresh interpreter: this one may already have launched a pipeline, which installs the replacement.
 COMPARE = """
 import json, sys
-from zenml.utils import source_utils
 from conveyor.compat import zenml_speedups
-zenml_own = source_utils._get_package_for_module
+zenml_own = zenml_speedups.zenml_lookup()
 assert zenml_own.__module__ == "zenml.utils.source_utils", zenml_own.__module__
-print(json.dumps({m: [zenml_own(m), zenml_speedups._get_package_for_module(m)] for m in sys.argv[1:]}))
+print(json.dumps({m: [zenml_own(m), zenml_speedups.package_for_module(m)] for m in sys.argv[1:]}))
 """
 
 
 @pytest.fixture
 def zenml_lookup() -> Iterator[object]:
-    original = source_utils._get_package_for_module
+    original = zenml_speedups.zenml_lookup()
     yield original
-    source_utils._get_package_for_module = original
+    zenml_speedups.forget_package_lookups()
 
 
 def test_the_cached_lookup_agrees_with_zenml_for_every_kind_of_module() -> None:
@@ -57,7 +56,7 @@ def test_remember_package_lookups_makes_zenml_resolve_sources_with_it(zenml_look
 
     zenml_speedups.remember_package_lookups()
     zenml_speedups.remember_package_lookups()  # idempotent
-    assert source_utils._get_package_for_module is zenml_speedups._get_package_for_module
+    assert zenml_speedups.zenml_lookup() is zenml_speedups.package_for_module
     source = source_utils.resolve(pd.DataFrame)
     assert source.package_name == "pandas"
     assert source.import_path == "pandas.core.frame.DataFrame"
