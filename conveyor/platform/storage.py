@@ -16,6 +16,7 @@ import fsspec
 import pandas as pd
 from fsspec import AbstractFileSystem
 
+from conveyor.compat.fsspec_paths import path_within
 from conveyor.errors import DataSourceError
 from conveyor.platform.paths import resolve_path
 
@@ -50,7 +51,7 @@ def filesystem(location: str, key: str) -> tuple[AbstractFileSystem, str]:
         return fsspec.filesystem("file"), location
     store_fs = _artifact_store_filesystem(location)
     if store_fs is not None:
-        return store_fs, store_fs._strip_protocol(location)
+        return store_fs, path_within(store_fs, location)
     try:
         return fsspec.core.url_to_fs(location)
     except ImportError as exc:  # fsspec names the package, e.g. "Install s3fs to access S3"

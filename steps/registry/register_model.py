@@ -13,6 +13,7 @@ from mlflow.models import infer_signature
 from sklearn.pipeline import Pipeline
 from zenml import add_tags, get_step_context, link_artifact_to_model, log_metadata, step
 
+from conveyor.compat.zenml_model import model_version_of
 from conveyor.config import DataSource, Features
 from conveyor.features.schema import feature_schema
 from conveyor.names import FEATURE_SCHEMA, REGISTERED_VERSION
@@ -44,7 +45,7 @@ def register_model(
 ) -> tuple[Annotated[dict[str, Any], REGISTERED_VERSION], Annotated[dict[str, Any], FEATURE_SCHEMA]]:
     """Log the sklearn Pipeline with signature and input example, register it, and cross-link ZenML."""
     context = get_step_context()
-    zen_version = context.model._get_or_create_model_version()
+    zen_version = model_version_of(context)
     schema = feature_schema(train_set, features, target)
     x = train_set[features.all]
     # Integers go into the signature as floats: serving may send a missing value for any numeric feature.

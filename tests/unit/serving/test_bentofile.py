@@ -22,10 +22,10 @@ def test_bentofile_builds_offline_with_the_project_pins() -> None:
 
 
 def test_the_bento_takes_the_project_sources_and_nothing_from_the_state_or_the_venv() -> None:
-    from bentoml._internal.bento.build_config import BentoPathSpec  # what `bentoml build` matches paths with
+    from conveyor.compat.bento_private import bento_path_spec  # what `bentoml build` matches paths with
 
     bentofile = yaml.safe_load((project_root() / "bentofile.yaml").read_text())
-    spec = BentoPathSpec(bentofile["include"], bentofile["exclude"], str(project_root()))
+    spec = bento_path_spec(bentofile["include"], bentofile["exclude"], str(project_root()))
     for path in ("service.py", "conveyor/cli.py", "conveyor/training/data/__init__.py", "configs/deployment.yaml"):
         assert spec.includes(path), path
     for path in (
