@@ -4,11 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ACTIVATE_MARK := \# conveyor state environment
 
-.PHONY: run test install install-dev check lint bench clean-state help
+.PHONY: run test install install-dev check lint docs bench clean-state help
 
 help:
 	@echo "make run          set up .venv, apply the default stack, run the training pipeline"
-	@echo "make test         set up .venv with dev tools, run lint and the whole test suite"
+	@echo "make test         set up .venv with dev and docs tools, run lint, the docs build and the whole test suite"
+	@echo "make docs         build the documentation site into site/ (mkdocs build --strict)"
 	@echo "make bench        the training benchmark (bench/results/training.md)"
 	@echo "make bench-serving / bench-drift   the serving and drift benchmarks"
 	@echo "make demo         python run.py --pipeline all: train, deploy, shifted traffic, monitor, retrain"
@@ -28,7 +29,8 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,docs]'
+	$(PY) -m pip check
 	touch $@
 
 install: $(VENV)/.installed
@@ -40,7 +42,11 @@ run: install
 lint: install-dev
 	$(PY) -m ruff check .
 
-test: lint
+# The documentation site; --strict turns every broken link or missing page into an error. Needs no network.
+docs: install-dev
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir site
+
+test: lint docs
 	$(PY) -m pytest
 
 bench: install-dev
