@@ -49,9 +49,9 @@ def test_kubernetes_stack_takes_every_credential_from_a_secret() -> None:
     raw = yaml.safe_load(KUBERNETES.read_text())
     assert _secret_names(raw) == {"conveyor_s3", "conveyor_mlflow"}
     assert raw["components"]["container_registry"]["configuration"]["authentication_secret"] == "conveyor_registry"
-    readme = (project_root() / "README.md").read_text()
+    guide = (project_root() / "docs" / "stacks.md").read_text()
     for name in ("conveyor_s3", "conveyor_mlflow", "conveyor_registry"):
-        assert f"zenml secret create {name}" in readme, f"the README must say how to create secret {name}"
+        assert f"zenml secret create {name}" in guide, f"docs/stacks.md must say how to create secret {name}"
 
 
 @pytest.mark.parametrize(
