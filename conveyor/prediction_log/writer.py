@@ -1,20 +1,31 @@
 """Writing the prediction log: a size-rotated JSONL file, fed off the request path by a bounded queue and one thread.
 
-A request only ever does ``queue.put_nowait``; when the queue is full (the disk is slow) the records
-are dropped and counted, and when the disk refuses a write the records are counted as failed. Either
-way the request that produced them has already been answered. A failing disk is logged at ERROR on the
-first failure and then at most once per ``report_every`` seconds (with the records lost since), and
-once more at WARNING when a write succeeds again, so a full disk cannot flood the service's log.
+Built on the standard library's ``logging.handlers``: ``PredictionLogWriter`` is a ``RotatingFileHandler`` and
+``AsyncPredictionLog`` drains its queue with a ``QueueListener``. What they promise:
+
+- A request only ever does ``queue.put_nowait``. When the queue is full (the disk is slow) its records are
+  dropped and counted (``on_drop``); the request has already been answered either way.
+- When the disk refuses a write its records are counted as failed (``on_error``) and the writer thread carries
+  on. A failing disk is logged at ERROR on the first failure and then at most once per ``report_every`` seconds
+  (with the records lost since), and once more at WARNING when a write succeeds again, so a full disk cannot
+  flood the service's log.
+- Everything waiting in the queue is written in one append. Before an append, a live file of at least
+  ``max_bytes`` is rotated: ``predictions.jsonl`` -> ``.1`` -> ... -> ``.<backups>``, the oldest deleted; with
+  ``backups=0`` the full file is deleted. A file may pass ``max_bytes`` by one append.
+- Every append opens the file by its path, so several worker processes share one log and its rotation.
+- Counts are predicted records (``rows_in``), not log lines.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import queue
-import threading
+import stat
 import time
 from collections.abc import Callable, Iterable
+from logging.handlers import QueueListener, RotatingFileHandler
 from pathlib import Path
 from typing import Any
 
@@ -24,37 +35,119 @@ from conveyor.prediction_log.format import rows_in
 
 logger = logging.getLogger(__name__)
 
-_STOP = object()
+Entries = list[dict[str, Any]]
 
 
-class PredictionLogWriter:
-    """Appends records and rotates by size. Not thread-safe: give it one writer thread."""
+def _lines(entries: Iterable[dict[str, Any]]) -> bytes:
+    # pydantic-core's encoder: a quarter of the cost of json.dumps, on the service's CPU (bench/serving.py)
+    return b"".join(to_json(entry, fallback=str) + b"\n" for entry in entries)
+
+
+class PredictionLogWriter(RotatingFileHandler):
+    """Appends log entries to ``path`` as JSON lines and rotates it by size. Give it one writer thread.
+
+    A logging handler whose records carry a list of entries in ``msg``; ``append`` writes entries directly.
+    """
 
     def __init__(self, path: Path, max_bytes: int = 50_000_000, backups: int = 5):
-        self.path = path
-        self.max_bytes = max_bytes
-        self.backups = backups
+        super().__init__(path, maxBytes=max_bytes, backupCount=backups, delay=True)
+        self.path = Path(self.baseFilename)
 
-    def _rotate(self) -> None:
-        for index in range(self.backups - 1, 0, -1):
-            older = self.path.with_name(f"{self.path.name}.{index}")
-            if older.exists():
-                os.replace(older, self.path.with_name(f"{self.path.name}.{index + 1}"))
-        if self.backups > 0:
-            os.replace(self.path, self.path.with_name(f"{self.path.name}.1"))
-        else:
-            self.path.unlink()
-
-    def append(self, records: Iterable[dict[str, Any]]) -> None:
+    def append(self, entries: Iterable[dict[str, Any]]) -> None:
         """Write entries (records, or column-wise batches) as JSON lines; raises OSError when the disk refuses
         (callers decide what to do)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if self.path.exists() and self.path.stat().st_size >= self.max_bytes:
-            self._rotate()
-        # pydantic-core's encoder: a quarter of the cost of json.dumps, on the service's CPU (bench/serving.py)
-        lines = b"".join(to_json(r, fallback=str) + b"\n" for r in records)
-        with open(self.path, "ab") as handle:
+        lines = _lines(entries)
+        if self.shouldRollover(None):
+            self.doRollover()
+        with self._open() as handle:
             handle.write(lines)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Append the entries in ``record.msg``; a failure goes to ``handleError``."""
+        try:
+            self.append(record.msg)
+        except Exception:  # noqa: BLE001 - a handler reports through handleError
+            self.handleError(record)
+
+    def shouldRollover(self, record: logging.LogRecord | None) -> bool:
+        """Whether the live file is a regular file of at least ``max_bytes`` (checked before each append)."""
+        try:
+            status = os.stat(self.baseFilename)
+        except OSError:  # not there yet, or its directory is not a directory: the append will say
+            return False
+        return stat.S_ISREG(status.st_mode) and status.st_size >= self.maxBytes
+
+    def doRollover(self) -> None:
+        """Shift the backups up by one (the stdlib's renames); with no backups, delete the full file."""
+        if self.backupCount > 0:
+            super().doRollover()
+        else:
+            self.path.unlink(missing_ok=True)
+
+    def _open(self) -> io.BufferedWriter:
+        """The live file for appending bytes, its directory created if need be."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return open(self.baseFilename, "ab")
+
+
+class _WriterThread(QueueListener):
+    """One thread that drains the queue: everything waiting goes to the writer in one append."""
+
+    def __init__(
+        self,
+        log_queue: queue.Queue[Any],
+        writer: PredictionLogWriter,
+        written: Callable[[int], None],
+        failed: Callable[[int, Exception], None],
+    ):
+        super().__init__(log_queue)
+        self.writer = writer
+        self.written = written
+        self.failed = failed
+        self._stopping = False
+
+    def start(self) -> None:
+        super().start()
+        self._thread.name = "prediction-log-writer"
+
+    def dequeue(self, block: bool) -> Any:
+        """Everything waiting, as one list of entries; the stop sentinel on its own, after what came before it."""
+        if self._stopping:
+            return self._sentinel
+        first = self.queue.get(block)
+        if first is self._sentinel:
+            return first
+        entries = list(first)
+        while True:
+            try:
+                more = self.queue.get_nowait()
+            except queue.Empty:
+                return entries
+            if more is self._sentinel:
+                self._stopping = True
+                return entries
+            entries.extend(more)
+
+    def handle(self, entries: Entries) -> None:
+        """Append, and count the records as written or failed."""
+        count = sum(map(rows_in, entries))
+        try:
+            self.writer.append(entries)
+        except Exception as error:  # noqa: BLE001 - a full or failing disk must not stop the writer
+            self.failed(count, error)
+        else:
+            self.written(count)
+
+    def stop_within(self, timeout: float) -> None:
+        """``stop()``, bounded: gives up after ``timeout`` seconds to queue the sentinel, then to join the thread.
+
+        (``QueueListener.stop`` raises when the queue is full and waits for a stuck disk forever.)
+        """
+        try:
+            self.queue.put(self._sentinel, timeout=timeout)
+        except queue.Full:
+            return
+        self._thread.join(timeout)
 
 
 class AsyncPredictionLog:
@@ -78,40 +171,19 @@ class AsyncPredictionLog:
         self._last_report: float | None = None
         self._lost_since_report = 0
         self._lost_in_outage = 0
-        self._thread = threading.Thread(target=self._run, name="prediction-log-writer", daemon=True)
-        self._thread.start()
+        self._listener = _WriterThread(self._queue, writer, self._written, self._failed)
+        self._listener.start()
+        self._thread = self._listener._thread
 
-    def submit(self, records: list[dict[str, Any]]) -> bool:
+    def submit(self, records: Entries) -> bool:
         """Queue one model call's log entries; False (and their records counted as dropped) when the queue is full."""
+        # Not through a QueueHandler: its emit builds, formats and copies a LogRecord under a lock on this thread.
         try:
             self._queue.put_nowait(records)
         except queue.Full:
             self._on_drop(sum(map(rows_in, records)))
             return False
         return True
-
-    def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            pending = [] if item is _STOP else [item]
-            while item is not _STOP:  # write whatever else is waiting in one append
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is not _STOP:
-                    pending.append(item)
-            records = [r for batch in pending for r in batch]
-            if records:
-                count = sum(map(rows_in, records))
-                try:
-                    self.writer.append(records)
-                except Exception as error:  # noqa: BLE001 - a full or failing disk must not stop the writer
-                    self._failed(count, error)
-                else:
-                    self._written(count)
-            if item is _STOP:
-                return
 
     def _failed(self, count: int, error: Exception) -> None:
         self._on_error(count)
@@ -140,8 +212,4 @@ class AsyncPredictionLog:
 
     def close(self, timeout: float = 5.0) -> None:
         """Write what is queued, then stop the writer thread (waits at most ``timeout`` seconds)."""
-        try:
-            self._queue.put(_STOP, timeout=timeout)
-        except queue.Full:
-            return
-        self._thread.join(timeout)
+        self._listener.stop_within(timeout)
