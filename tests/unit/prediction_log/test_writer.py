@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import logging
 import threading
 import time
@@ -20,9 +21,11 @@ class BlockedWriter(PredictionLogWriter):
 
     def __init__(self, path: Path):
         super().__init__(path)
+        self.entered = threading.Event()  # the writer thread is in append
         self.release = threading.Event()
 
     def append(self, records: Any) -> None:
+        self.entered.set()
         self.release.wait(30)
         super().append(records)
 
@@ -130,3 +133,115 @@ def test_dropped_and_failed_counts_are_records_not_lines(tmp_path: Path) -> None
     assert sum(dropped) == 3 * results.count(False) > 0
     writer.release.set()
     log.close()
+
+
+def lines_of(path: Path) -> list[str]:
+    return [json.loads(line)["i"] for line in path.read_text().splitlines()]
+
+
+def test_a_full_file_rotates_to_numbered_backups_and_the_oldest_is_deleted(tmp_path: Path) -> None:
+    log = tmp_path / "predictions.jsonl"
+    writer = PredictionLogWriter(log, max_bytes=1, backups=2)  # every append after the first finds a full file
+    for index in range(4):
+        writer.append([{"i": index}, {"i": f"{index}b"}])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["predictions.jsonl", "predictions.jsonl.1",
+                                                          "predictions.jsonl.2"]
+    assert lines_of(log) == [3, "3b"]  # one append is never split across files
+    assert lines_of(tmp_path / "predictions.jsonl.1") == [2, "2b"]
+    assert lines_of(tmp_path / "predictions.jsonl.2") == [1, "1b"]  # 0 was the oldest: deleted
+
+
+def test_the_file_rotates_before_an_append_once_it_has_reached_max_bytes(tmp_path: Path) -> None:
+    """Not before an append that would pass max_bytes: a file may pass it by one append."""
+    log = tmp_path / "predictions.jsonl"
+    line = len(b'{"i":0}\n')
+    writer = PredictionLogWriter(log, max_bytes=line + 1, backups=1)
+    writer.append([{"i": 0}])
+    writer.append([{"i": 1}])  # the file was below max_bytes: appended, now past it
+    assert lines_of(log) == [0, 1] and not (tmp_path / "predictions.jsonl.1").exists()
+    writer.append([{"i": 2}])
+    assert lines_of(log) == [2] and lines_of(tmp_path / "predictions.jsonl.1") == [0, 1]
+
+
+def test_with_no_backups_a_full_file_is_deleted_and_a_new_one_started(tmp_path: Path) -> None:
+    log = tmp_path / "predictions.jsonl"
+    writer = PredictionLogWriter(log, max_bytes=1, backups=0)
+    writer.append([{"i": 0}])
+    writer.append([{"i": 1}])
+    assert [p.name for p in tmp_path.iterdir()] == ["predictions.jsonl"]
+    assert lines_of(log) == [1]
+
+
+def test_writers_in_several_processes_share_one_file_and_its_rotation(tmp_path: Path) -> None:
+    """Each append opens the live file by its path, so a rotation by one worker is seen by the others."""
+    log = tmp_path / "predictions.jsonl"
+    first, second = (PredictionLogWriter(log, max_bytes=1, backups=3) for _ in range(2))
+    first.append([{"i": 0}])
+    second.append([{"i": 1}])  # rotates what the first wrote
+    first.append([{"i": 2}])
+    assert lines_of(log) == [2]
+    assert lines_of(tmp_path / "predictions.jsonl.1") == [1]
+    assert lines_of(tmp_path / "predictions.jsonl.2") == [0]
+
+
+def test_the_directory_is_created_and_a_path_under_a_file_raises(tmp_path: Path) -> None:
+    PredictionLogWriter(tmp_path / "new" / "dir" / "p.jsonl").append([{"i": 0}])
+    assert lines_of(tmp_path / "new" / "dir" / "p.jsonl") == [0]
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(FileExistsError):
+        PredictionLogWriter(tmp_path / "a-file" / "p.jsonl").append([{"i": 0}])
+
+
+class RecordingWriter(BlockedWriter):
+    """Blocks like BlockedWriter, and remembers how many entries each append got."""
+
+    def __init__(self, path: Path):
+        super().__init__(path)
+        self.appends: list[int] = []
+
+    def append(self, records: Any) -> None:
+        records = list(records)
+        self.appends.append(len(records))
+        super().append(records)
+
+
+def test_everything_waiting_goes_out_in_one_append(tmp_path: Path) -> None:
+    writer = RecordingWriter(tmp_path / "p.jsonl")
+    log = AsyncPredictionLog(writer, capacity=10)
+    assert log.submit([{"i": 0}])
+    assert writer.entered.wait(30)  # the writer thread holds the first entry
+    for index in range(1, 4):
+        assert log.submit([{"i": index}])
+    writer.release.set()
+    log.close()
+    assert writer.appends == [1, 3]
+    assert [r["i"] for r in iter_records(tmp_path / "p.jsonl")] == [0, 1, 2, 3]
+
+
+def test_close_gives_up_on_a_stuck_disk_after_its_timeout(tmp_path: Path) -> None:
+    writer = BlockedWriter(tmp_path / "p.jsonl")
+    log = AsyncPredictionLog(writer, capacity=1)
+    assert log.submit([{"i": 0}])
+    assert writer.entered.wait(30)
+    assert log.submit([{"i": 1}])  # the queue is full now
+    log.close(timeout=0.05)  # returns: no room for the stop sentinel, and the writer is stuck
+    assert log._thread.is_alive()
+    writer.release.set()
+    log.close()
+    assert not log._thread.is_alive()
+    assert [r["i"] for r in iter_records(tmp_path / "p.jsonl")] == [0, 1]
+
+
+def test_the_writer_is_a_logging_handler_for_records_of_entries(tmp_path: Path) -> None:
+    writer = PredictionLogWriter(tmp_path / "p.jsonl")
+    writer.handle(logging.LogRecord("predictions", logging.INFO, "", 0, [{"i": 0}, {"i": 1}], None, None))
+    assert [r["i"] for r in iter_records(tmp_path / "p.jsonl")] == [0, 1]
+
+
+def test_the_writer_keeps_writing_after_logging_closes_its_handlers(tmp_path: Path) -> None:
+    """logging.config.dictConfig and logging.shutdown close every handler; the log opens its file per append."""
+    writer = PredictionLogWriter(tmp_path / "p.jsonl")
+    writer.append([{"i": 0}])
+    writer.close()
+    writer.append([{"i": 1}])
+    assert [r["i"] for r in iter_records(tmp_path / "p.jsonl")] == [0, 1]
