@@ -1,4 +1,4 @@
-"""Screenshots of the ZenML dashboard for the README, taken with Playwright and Debian's Chromium.
+"""Screenshots of the ZenML dashboard for the docs (docs/dashboard.md), taken with Playwright and Debian's Chromium.
 
     make dashboard                                   # the local ZenML server for this project's state
     python scripts/dashboard_screenshots.py          # writes docs/images/dashboard-*.png
@@ -9,9 +9,8 @@ monitoring run when there is one (its script-free drift page and its per-column 
 It uses the system's Chromium (``apt-get install chromium``) and never downloads a browser; requests to
 anything but the dashboard are blocked, so it works offline. Needs ``pip install -e '.[docs]'``.
 
-On a loaded 2-core machine, Playwright's locator, keyboard and screenshot calls (Chromium 156, Playwright
-1.65) ran into their timeouts on this dashboard, so the script drives the page with main-world JavaScript
-and raw CDP commands (mouse events, insertText, screenshots), which wait for nothing but the browser.
+The page is driven with main-world JavaScript and raw CDP commands (mouse events, insertText, screenshots),
+which wait for nothing but the browser (docs/dashboard.md says why).
 """
 
 from __future__ import annotations

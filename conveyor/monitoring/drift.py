@@ -5,13 +5,9 @@ no "drifted" flag. This module derives the flag from the score, the threshold an
 method (a distance drifts when it is large, a p-value when it is small), finds every metric by its type
 and column (never by its position in the list), and is the only module that imports Evidently.
 
-Large windows are sampled before Evidently sees them (``sample``): a bounded, seeded sample of each side.
-The default methods are distances (normed Wasserstein for numbers, Jensen-Shannon for categories).
-A distance estimates a property of the two populations, so a sample of n rows estimates it with an error
-that shrinks like 1/sqrt(n) and does not move its expected value much: at 20,000 rows per side the
-sampling error is about 0.01, a tenth of the usual 0.1 threshold. A p-value does the opposite (with
-a million rows even an irrelevant shift is "significant"), which is a second reason to prefer distances
-and to bound the sample. Missing-value shares and row counts are computed on the full data, not the sample.
+Large windows are sampled before Evidently sees them (``sample``): a bounded, seeded sample of each side,
+drawn without replacement. Missing-value shares and row counts are computed on the full data, not the
+sample. Why a sample of a distance gives the same verdicts: docs/benchmarks.md.
 """
 
 from __future__ import annotations

@@ -15,9 +15,7 @@ A line for a request sent with the header ``X-Conveyor-Traffic: synthetic`` (the
 smoke tests) also holds ``"traffic": "synthetic"``. It is logged like any other, but ``read_features``, and so
 the monitoring pipeline, leaves it out: made-up records are not live traffic and would read as drift.
 
-Readers see records either way (``iter_records`` expands the columns). A line per model call is what
-lets logging keep up with the service: encoding thousands of small objects cost the service as much CPU
-as the model (bench/serving.py).
+Readers see records either way (``iter_records`` expands the columns).
 
 The log is bounded: when ``predictions.jsonl`` passes ``max_bytes`` it is rotated to
 ``predictions.jsonl.1`` (older files shift up to ``.<backups>``; the oldest is deleted).

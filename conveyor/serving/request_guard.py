@@ -1,10 +1,10 @@
 """ASGI middleware in front of the service's endpoints: body size limit and malformed JSON as 4xx.
 
-BentoML (1.4.15, unchanged in 1.4.39) parses a list-typed body (``/predict_batch``, ``/predict_batched``)
-with ``json.loads`` outside pydantic, so a body that is not JSON raised ``JSONDecodeError`` and came back
-as 500 (found by the schemathesis fuzz, tests/interface/test_service_fuzz.py). The guard already holds the
-whole body for the size limit, so when the service answers 500 to a body that is not valid JSON, it sends
-400 instead. Valid requests never pay for a second parse: the body is only checked after a 500.
+BentoML (1.4.15 to 1.4.39) parses a list-typed body (``/predict_batch``, ``/predict_batched``) with
+``json.loads`` outside pydantic, so a body that is not JSON raises ``JSONDecodeError`` and would come back
+as 500. The guard already holds the whole body for the size limit, so when the service answers 500 to a
+body that is not valid JSON, it sends 400 instead. Valid requests never pay for a second parse: the body is
+only checked after a 500.
 """
 
 from __future__ import annotations
