@@ -15,6 +15,8 @@ import inspect
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from conveyor.errors import ConveyorError
+
 Task = Literal["classification", "regression"]
 
 
@@ -55,7 +57,7 @@ FAMILIES: dict[str, FamilySpec] = {
 }
 
 
-class EstimatorProblem(ValueError):
+class EstimatorProblem(ConveyorError, ValueError):
     """A candidate's estimator cannot be used; ``key`` is the candidate's sub-key the problem is about."""
 
     def __init__(self, key: str, message: str):

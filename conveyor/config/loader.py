@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from conveyor.errors import ConfigError
+from conveyor.errors import ConfigError, ConveyorError
 
 
 class Strict(BaseModel):
@@ -55,7 +55,7 @@ def _known_keys(model: type[BaseModel], into: set[str]) -> set[str]:
     return into
 
 
-class KeyedProblems(ValueError):
+class KeyedProblems(ConveyorError, ValueError):
     """Raised by a schema validator with problems about keys below it: (dotted sub-key, message) pairs."""
 
     def __init__(self, problems: list[tuple[str, str]]):
