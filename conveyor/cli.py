@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from conveyor.config import load_run_config
-from conveyor.errors import ConveyorError
+from conveyor.errors import ConfigError, ConveyorError
 from conveyor.platform.env import configure_environment
 from conveyor.platform.launcher import PIPELINES, PipelineEntry, ensure_stack, run_pipeline
 from conveyor.platform.paths import project_root
 from conveyor.platform.status import status
+from conveyor.platform.storage import missing_local_files
 
 logger = logging.getLogger("conveyor")
 
@@ -101,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.pipeline:
             entry = PIPELINES[args.pipeline]
             config = load_run_config(_config_path(entry, args.config), entry.schema, args.overrides)
+            missing = missing_local_files(config.parameters)
+            if missing:
+                raise ConfigError(str(_config_path(entry, args.config)), missing)
             logger.info("Config %s is valid", _config_path(entry, args.config))
         elif args.overrides or args.config or args.no_cache:
             parser.error("--config, --set and --no-cache need --pipeline")

@@ -7,7 +7,7 @@ It opens the dashboard, gets past the first-visit survey, and saves the runs lis
 training run, its leaderboard, confusion matrix and model card, and the drift report of the latest
 monitoring run when there is one (its script-free drift page and its per-column drift table).
 It uses the system's Chromium (``apt-get install chromium``) and never downloads a browser; requests to
-anything but the dashboard are blocked, so it works offline. Needs ``pip install -e '.[docs]'``.
+anything but the dashboard are blocked, so it works offline. Needs ``pip install -e '.[screenshots]'``.
 
 The page is driven with main-world JavaScript and raw CDP commands (mouse events, insertText, screenshots),
 which wait for nothing but the browser (docs/dashboard.md says why).

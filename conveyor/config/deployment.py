@@ -51,7 +51,3 @@ class DeploymentParams(Strict):
 class DeploymentConfig(RunConfig):
     parameters: DeploymentParams
 
-
-# --- monitoring ----------------------------------------------------------------------------------------------
-
-NumericDriftMethod = Literal["wasserstein", "psi", "jensenshannon", "hellinger", "kl_div", "ks", "anderson", "mannw"]

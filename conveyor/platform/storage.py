@@ -94,3 +94,24 @@ def read_table(location: str, kind: str, key: str, **options: Any) -> pd.DataFra
         raise DataSourceError(
             f"could not read {kind} file {location} (`{key}`): {exc}; check that it is a {kind} file"
         ) from exc
+
+
+# The keys of run configs that name an input file, by their dotted path under ``parameters``; a key whose
+# value is None, or whose section is of another kind (a churn source, a prediction log), is skipped.
+INPUT_FILE_KEYS = ("data.path", "input.path", "current.path", "retrain.labelled")
+
+
+def missing_local_files(parameters: Any) -> list[str]:
+    """Problems for every configured local input file that does not exist (URIs are checked when read)."""
+    problems = []
+    for key in INPUT_FILE_KEYS:
+        section_name, _, field = key.partition(".")
+        section = getattr(parameters, section_name, None)
+        path = getattr(section, field, None)
+        if not isinstance(path, str) or is_uri(path):
+            continue
+        if getattr(section, "kind", "csv") not in ("csv", "parquet"):  # a prediction log may not exist yet
+            continue
+        if not resolve_path(path).exists():
+            problems.append(f"parameters.{key}: file {resolve_path(path)} does not exist; check the path")
+    return problems

@@ -48,10 +48,15 @@ def test_bad_config_fails_before_any_step(local_stack: str, tmp_path: Path, caps
 
     assert main(["--pipeline", "training", "--config", str(bad)]) == 2
     assert main(["--pipeline", "training", "--set", "selection.metrc=f1"]) == 2
+    assert main(["--pipeline", "training", "--set", "data={kind: csv, path: data/no-such-file.csv}"]) == 2
+    assert main(["--pipeline", "training", "--set", "candidates.rf.estimator=sklearn.ensemble.RandomForestRegressor",
+                 "--set", "candidates.rf.family=null"]) == 2
 
     err = capsys.readouterr().err
     assert str(bad) in err and "parameters.split.test_sizee: unknown key" in err
     assert "parameters.selection.metrc: unknown key" in err
+    assert "parameters.data.path: file " in err and "no-such-file.csv does not exist" in err
+    assert "parameters.candidates.rf.estimator: sklearn.ensemble.RandomForestRegressor is a regressor" in err
     assert len(Client().list_pipeline_runs(size=1000)) == runs_before
 
 
