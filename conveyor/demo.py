@@ -25,7 +25,7 @@ from conveyor.config import (
     load_run_config,
 )
 from conveyor.errors import DeploymentError
-from conveyor.names import DEPLOYMENT, MONITORING_ACTION
+from conveyor.names import Artifact
 from conveyor.platform.paths import resolve_path, state_dir
 from conveyor.training.data import generate_churn
 
@@ -75,18 +75,20 @@ def run_all(config: DemoConfig, no_cache: bool) -> dict[str, Any]:
     summary: dict[str, Any] = {}
 
     training = run_pipeline("training", _stage(params.training, TrainingConfig, name), no_cache)
-    summary["training"] = step_output(training, "promote_model", "promotion")
+    summary["training"] = step_output(training, "promote_model", Artifact.PROMOTION)
     logger.info("Demo 1/4 training: %s", summary["training"])
 
     deployment_config = _stage(params.deployment, DeploymentConfig, name)
-    deployment = step_output(run_pipeline("deployment", deployment_config, no_cache), "deploy_service", DEPLOYMENT)
+    deployment = step_output(
+        run_pipeline("deployment", deployment_config, no_cache), "deploy_service", Artifact.DEPLOYMENT
+    )
     summary["deployment"] = deployment
-    logger.info("Demo 2/4 deployment: %s version %s at %s", name, deployment["version"], deployment["url"])
+    logger.info("Demo 2/4 deployment: %s version %s at %s", name, deployment.version, deployment.url)
 
     configured_log = deployment_config.parameters.service.prediction_log.path
     log = prediction_log_path(configured_log)
     features = _stage(params.training, TrainingConfig, name).parameters.features.all
-    sent = send_traffic(deployment["url"], params.traffic, features, log)
+    sent = send_traffic(deployment.url, params.traffic, features, log)
     summary["traffic"] = {"records": sent, "drift": params.traffic.drift, "log": str(log)}
     logger.info("Demo 3/4 traffic: %d records with drift %s logged to %s", sent, params.traffic.drift, log)
 
@@ -98,14 +100,16 @@ def run_all(config: DemoConfig, no_cache: bool) -> dict[str, Any]:
         labelled.to_csv(path, index=False)
         extra.append(f"retrain.labelled={path}")
     monitoring = run_pipeline("monitoring", _stage(params.monitoring, MonitoringConfig, name, *extra), no_cache)
-    summary["monitoring"] = step_output(monitoring, "decide_drift", "drift_decision")
+    summary["monitoring"] = step_output(monitoring, "decide_drift", Artifact.DRIFT_DECISION)
     # the retraining that the monitoring run requested (the client ran it), else the step's own action
-    summary["action"] = retraining_outcome(monitoring) or step_output(monitoring, "act_on_drift", MONITORING_ACTION)
+    summary["action"] = retraining_outcome(monitoring) or step_output(
+        monitoring, "act_on_drift", Artifact.MONITORING_ACTION
+    )
     logger.info("Demo 4/4 monitoring: %s; action: %s", summary["monitoring"]["status"], summary["action"])
 
     if params.redeploy and summary["action"].get("promoted"):
         redeployed = run_pipeline("deployment", deployment_config, no_cache)
-        summary["redeployment"] = step_output(redeployed, "deploy_service", DEPLOYMENT)
+        summary["redeployment"] = step_output(redeployed, "deploy_service", Artifact.DEPLOYMENT)
         new = summary["redeployment"]
-        logger.info("Demo: the new champion, version %s, serves at %s", new["version"], new["url"])
+        logger.info("Demo: the new champion, version %s, serves at %s", new.version, new.url)
     return summary

@@ -5,28 +5,34 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict
 
-from conveyor.errors import NoChampionError
 from conveyor.features.records import ROW, model_input
 from conveyor.platform import storage
-from conveyor.platform.registry import Champion, get_champion
+from conveyor.platform.registry import require_champion
 
 PREDICTION = "prediction"
 MODEL_VERSION = "model_version"
 
 
-def champion_with_schema(tracking_uri: str, model_name: str) -> tuple[Champion, dict[str, Any]]:
+class BatchModel(BaseModel):
+    """What scores a batch: the exact champion version when the batch was read, and its feature schema."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: str
+    version: str
+    feature_schema: dict[str, Any]
+
+
+def batch_model(tracking_uri: str, model_name: str) -> BatchModel:
     """The champion and the feature schema logged in its MLflow run (``feature_schema.json``)."""
     import mlflow
 
-    champion = get_champion(tracking_uri, model_name)
-    if champion is None:
-        raise NoChampionError(
-            f"model '{model_name}' has no champion to predict with: run `python run.py --pipeline training` first"
-        )
+    champion = require_champion(tracking_uri, model_name)
     mlflow.set_tracking_uri(tracking_uri)
     schema = mlflow.artifacts.load_dict(f"runs:/{champion.run_id}/feature_schema.json")
-    return champion, schema
+    return BatchModel(model=model_name, version=champion.version, feature_schema=schema)
 
 
 def predict_frame(model: Any, valid: pd.DataFrame, schema: dict[str, Any], version: str) -> pd.DataFrame:

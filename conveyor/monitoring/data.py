@@ -4,6 +4,7 @@ The reference is found through the champion's model version, never through a pat
 MLflow alias ``champion`` -> the version's tag ``conveyor.zenml_model_version`` ("name:number (uuid)")
 -> the ZenML model version -> its metadata ``training_data.train_set_artifact_id`` -> the ``train_set``
 artifact that the training run produced. The feature schema comes from the same model version.
+``ReferenceInfo`` is what the monitoring steps pass on about it (a typed step output).
 """
 
 from __future__ import annotations
@@ -14,17 +15,33 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict
 
 from conveyor.config import CurrentData, DataSource
-from conveyor.errors import DataSourceError, NoChampionError, ReferenceDataError
+from conveyor.errors import DataSourceError, ReferenceDataError
+from conveyor.names import MlflowTag
 from conveyor.platform import storage
 from conveyor.platform.paths import project_root
-from conveyor.platform.registry import ZENML_VERSION_TAG, Champion, get_champion
+from conveyor.platform.registry import Champion, require_champion
 from conveyor.training.data.sources import load_source
 
 logger = logging.getLogger(__name__)
 
 _UUID = re.compile(r"\(([0-9a-fA-F-]{36})\)\s*$")
+
+
+class ReferenceInfo(BaseModel):
+    """Which champion version the reference belongs to, where its training set is, and its feature columns."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: str
+    version: str
+    zenml_model_version_id: str
+    train_set_artifact_id: str
+    numeric: list[str]
+    categorical: list[str]
+    feature_schema: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -43,12 +60,25 @@ class Reference:
     def categorical(self) -> list[str]:
         return [f["name"] for f in self.schema["features"] if f["kind"] == "categorical"]
 
+    def info(self) -> ReferenceInfo:
+        return ReferenceInfo(
+            model=self.champion.name,
+            version=self.champion.version,
+            zenml_model_version_id=self.zenml_model_version_id,
+            train_set_artifact_id=self.train_set_artifact_id,
+            numeric=self.numeric,
+            categorical=self.categorical,
+            feature_schema=self.schema,
+        )
+
 
 def zenml_version_id(tag: str) -> str:
     """The UUID in a ``conveyor.zenml_model_version`` tag ("name:number (uuid)")."""
     match = _UUID.search(tag)
     if match is None:
-        raise ReferenceDataError(f"model version tag {ZENML_VERSION_TAG}='{tag}' has no ZenML model version id")
+        raise ReferenceDataError(
+            f"model version tag {MlflowTag.ZENML_MODEL_VERSION}='{tag}' has no ZenML model version id"
+        )
     return match.group(1)
 
 
@@ -56,16 +86,12 @@ def champion_reference(tracking_uri: str, model_name: str) -> Reference:
     """The champion's training set and feature schema, found through its MLflow and ZenML model versions."""
     from zenml.client import Client
 
-    champion = get_champion(tracking_uri, model_name)
-    if champion is None:
-        raise NoChampionError(
-            f"model '{model_name}' has no champion to monitor: run `python run.py --pipeline training` first"
-        )
-    tag = champion.tags.get(ZENML_VERSION_TAG)
+    champion = require_champion(tracking_uri, model_name)
+    tag = champion.tags.get(MlflowTag.ZENML_MODEL_VERSION)
     if tag is None:
         raise ReferenceDataError(
-            f"{model_name} version {champion.version} has no tag {ZENML_VERSION_TAG}: it was not registered by "
-            "Conveyor's training pipeline, so its training data is unknown; retrain it with that pipeline"
+            f"{model_name} version {champion.version} has no tag {MlflowTag.ZENML_MODEL_VERSION}: it was not "
+            "registered by Conveyor's training pipeline, so its training data is unknown; retrain it with that pipeline"
         )
     client = Client()
     version = client.get_model_version(model_name, zenml_version_id(tag))

@@ -16,7 +16,7 @@ from typing import Any
 from conveyor.config import TrainingConfig
 from conveyor.errors import RetrainingError
 from conveyor.monitoring.decisions import write_config
-from conveyor.names import MONITORING_ACTION, PROMOTION
+from conveyor.names import Artifact
 from conveyor.platform.paths import state_dir
 
 logger = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def retrain_if_requested(monitoring_run: Any) -> dict[str, Any] | None:
             monitoring_run.name,
         )
         return None
-    action = step.outputs[MONITORING_ACTION][0].load()
+    action = step.outputs[Artifact.MONITORING_ACTION][0].load()
     if action.get("action") != "retraining_requested":
         return None
     config = TrainingConfig.model_validate(action["training_config"])
@@ -65,14 +65,14 @@ def retrain_if_requested(monitoring_run: Any) -> dict[str, Any] | None:
     except Exception as exc:
         _record(monitoring_run.id, {"action": "retraining_failed", "training_run": config.run_name, "error": str(exc)})
         raise RetrainingError(f"the retraining run '{config.run_name}' failed: {exc}\n`{repeat}` repeats it") from exc
-    promotion = step_output(training, "promote_model", PROMOTION)
+    promotion = step_output(training, "promote_model", Artifact.PROMOTION)
     outcome = {
         "action": "retrained",
         "training_run": training.name,
         "training_run_id": str(training.id),
-        "challenger_version": promotion["version"],
-        "promoted": promotion["promoted"],
-        "reason": promotion["reason"],
+        "challenger_version": promotion.version,
+        "promoted": promotion.promoted,
+        "reason": promotion.reason,
         "config": str(local),
         "config_uri": action["config_uri"],
     }
@@ -80,9 +80,9 @@ def retrain_if_requested(monitoring_run: Any) -> dict[str, Any] | None:
     logger.info(
         "Retraining run %s: challenger version %s %s (%s)",
         training.name,
-        promotion["version"],
-        "was promoted" if promotion["promoted"] else "was not promoted",
-        promotion["reason"],
+        promotion.version,
+        "was promoted" if promotion.promoted else "was not promoted",
+        promotion.reason,
     )
     return outcome
 

@@ -15,19 +15,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from conveyor.errors import StackError
-from conveyor.names import CHAMPION_ALIAS
+from conveyor.errors import NoChampionError, StackError
+from conveyor.names import CHAMPION_ALIAS, MlflowTag
 from conveyor.platform.lease import store_lease
 
 logger = logging.getLogger(__name__)
 
-METRICS_TAG = "conveyor.metrics"
-PROMOTED_AT_TAG = "conveyor.promoted_at"
-ZENML_VERSION_TAG = "conveyor.zenml_model_version"
-
 
 @dataclass(frozen=True)
 class Champion:
+    """A registered version carrying the champion alias, with its tags (MlflowTag) read back."""
+
     name: str
     version: str
     run_id: str | None
@@ -94,7 +92,7 @@ def ensure_experiment(tracking_uri: str, name: str) -> None:
 
 
 def get_champion(tracking_uri: str, model_name: str) -> Champion | None:
-    """The model version carrying the champion alias, or None."""
+    """The model version carrying the champion alias, or None (see ``require_champion``)."""
     import mlflow
     from mlflow.exceptions import MlflowException
 
@@ -108,10 +106,21 @@ def get_champion(tracking_uri: str, model_name: str) -> Champion | None:
         name=model_name,
         version=str(version.version),
         run_id=version.run_id,
-        metrics=json.loads(tags.get(METRICS_TAG, "{}")),
-        promoted_at=tags.get(PROMOTED_AT_TAG),
+        metrics=json.loads(tags.get(MlflowTag.METRICS, "{}")),
+        promoted_at=tags.get(MlflowTag.PROMOTED_AT),
         tags=tags,
     )
+
+
+def require_champion(tracking_uri: str, model_name: str) -> Champion:
+    """The exact version carrying the champion alias; NoChampionError says what to run when there is none."""
+    champion = get_champion(tracking_uri, model_name)
+    if champion is None:
+        raise NoChampionError(
+            f"model '{model_name}' has no champion (no version carries the alias '{CHAMPION_ALIAS}' in "
+            f"{tracking_uri}): run the training pipeline first (python run.py --pipeline training)"
+        )
+    return champion
 
 
 def load_version(tracking_uri: str, model_name: str, version: str) -> Any:
@@ -151,7 +160,7 @@ def set_champion(
         if (current.version if current else None) != expected_previous:
             return False
         client.set_registered_model_alias(model_name, CHAMPION_ALIAS, version)
-        client.set_model_version_tag(model_name, version, PROMOTED_AT_TAG, datetime.now(UTC).isoformat())
+        client.set_model_version_tag(model_name, version, MlflowTag.PROMOTED_AT, datetime.now(UTC).isoformat())
         if on_promoted is not None:
             on_promoted()
     return True

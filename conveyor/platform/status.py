@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from conveyor.config import TrainingConfig, load_run_config
+from conveyor.names import MlflowTag
 
 
 def status(config_file: Path) -> dict[str, Any]:
@@ -27,8 +28,8 @@ def status(config_file: Path) -> dict[str, Any]:
             "version": champion.version,
             "metrics": champion.metrics,
             "promoted_at": champion.promoted_at,
-            "candidate": champion.tags.get("conveyor.candidate"),
-            "zenml_model_version": champion.tags.get("conveyor.zenml_model_version"),
+            "candidate": champion.tags.get(MlflowTag.CANDIDATE),
+            "zenml_model_version": champion.tags.get(MlflowTag.ZENML_MODEL_VERSION),
             "mlflow_run_id": champion.run_id,
         }
     artifact_store = client.active_stack.artifact_store

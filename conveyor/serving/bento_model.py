@@ -13,8 +13,9 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from conveyor.errors import NoChampionError, ServingError
-from conveyor.platform.registry import Champion, get_champion, load_version
+from conveyor.errors import ServingError
+from conveyor.names import MlflowTag
+from conveyor.platform.registry import Champion, load_version
 
 logger = logging.getLogger(__name__)
 
@@ -35,17 +36,6 @@ class ServedModel:
 def bento_tag(model_name: str, version: str) -> str:
     """The deterministic BentoML tag of registry version ``version``, e.g. ``conveyor-churn:v3``."""
     return f"{model_name}:v{version}"
-
-
-def resolve_champion(tracking_uri: str, model_name: str) -> Champion:
-    """The exact version carrying the champion alias; NoChampionError says what to run when there is none."""
-    champion = get_champion(tracking_uri, model_name)
-    if champion is None:
-        raise NoChampionError(
-            f"no version of model '{model_name}' carries the champion alias in {tracking_uri}: "
-            "run the training pipeline first (python run.py --pipeline training)"
-        )
-    return champion
 
 
 def run_artifact_text(tracking_uri: str, run_id: str, path: str) -> str | None:
@@ -101,7 +91,7 @@ def import_champion(tracking_uri: str, champion: Champion) -> ServedModel:
         "registry_version": champion.version,
         "mlflow_run_id": champion.run_id,
         "promoted_at": champion.promoted_at,
-        "candidate": champion.tags.get("conveyor.candidate"),
+        "candidate": champion.tags.get(MlflowTag.CANDIDATE),
         "metrics": champion.metrics,
     }
     try:

@@ -5,7 +5,7 @@ follows the active stack: its local orchestrator runs steps as processes on this
 ZenML's BentoML deployer can leave a ``bentoml serve`` process running; any other orchestrator runs
 steps in containers or pods that end with the step, so the Bento is served as a container instead
 (built with ``bentoml containerize``, pushed to the stack's container registry if it has one, and run
-with Docker where the step runs).
+with Docker where the step runs). ``Deployment`` is the deploy step's typed output.
 """
 
 from __future__ import annotations
@@ -13,8 +13,11 @@ from __future__ import annotations
 import importlib.metadata
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict
+
 from conveyor.config import DeploymentMode, ServiceSettings
 from conveyor.platform.stack import LOCAL_ORCHESTRATORS
+from conveyor.platform.versions import ChampionVersion
 
 ServingMode = Literal["local", "container"]
 # Inside a container the service must accept connections from outside it (Docker publishes the port).
@@ -22,6 +25,21 @@ CONTAINER_BIND_HOST = "0.0.0.0"  # noqa: S104 - bound inside the container; the 
 # ZenML's container service starts `python -m zenml.services.container.entrypoint` in the Bento image,
 # which imports ZenML's BentoML integration (and with it the Docker client).
 CONTAINER_PACKAGES = ("zenml", "docker")
+
+
+class Deployment(BaseModel):
+    """A running ZenML-managed service of a Bento: where it answers and what it serves."""
+
+    model_config = ConfigDict(frozen=True)
+
+    service_uuid: str
+    url: str
+    bento_tag: str
+    model_name: str
+    version: str
+    outcome: Literal["deployed", "reused"]
+    mode: ServingMode
+    pid: int | None
 
 
 def resolve_mode(setting: DeploymentMode, orchestrator_flavor: str) -> ServingMode:
@@ -52,9 +70,9 @@ def bento_packages(mode: ServingMode) -> list[str]:
     return [f"{name}=={importlib.metadata.version(name)}" for name in CONTAINER_PACKAGES]
 
 
-def zenml_model_version(champion: dict[str, Any]) -> str | None:
+def zenml_model_version(champion: ChampionVersion) -> str | None:
     """The ZenML model version number from the registry tag ``name:number (id)``."""
-    tag = champion.get("zenml_model_version") or ""
+    tag = champion.zenml_model_version or ""
     number = tag.partition(":")[2].partition(" ")[0]
     return number or None
 
@@ -84,7 +102,7 @@ def model_deployer(deployer: Any) -> Any:
 def deployment_config(
     mode: ServingMode,
     *,
-    champion: dict[str, Any],
+    champion: ChampionVersion,
     bento_tag: str,
     apis: list[str],
     settings: ServiceSettings,
@@ -98,9 +116,9 @@ def deployment_config(
     has a registry (and pushed there), else the Bento tag.
     """
     common: dict[str, Any] = {
-        "model_name": champion["name"],
+        "model_name": champion.name,
         "model_version": zenml_model_version(champion),
-        "model_uri": champion["model_uri"],
+        "model_uri": champion.model_uri,
         "bento_tag": bento_tag,
         "apis": apis,
         "host": settings.host,

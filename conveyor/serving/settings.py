@@ -41,10 +41,11 @@ def model_tag(baked: str | None) -> str:
     if os.environ.get(MODEL_TAG_ENV):
         return os.environ[MODEL_TAG_ENV]
     from conveyor.platform.env import default_tracking_uri
-    from conveyor.serving.bento_model import import_champion, resolve_champion
+    from conveyor.platform.registry import require_champion
+    from conveyor.serving.bento_model import import_champion
 
     uri = os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri()
-    return import_champion(uri, resolve_champion(uri, deployment_config().model.name)).tag
+    return import_champion(uri, require_champion(uri, deployment_config().model.name)).tag
 
 
 def prediction_log_path(settings: ServiceSettings) -> Path:

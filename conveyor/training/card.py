@@ -6,6 +6,9 @@ from typing import Any
 
 import pandas as pd
 
+from conveyor.platform.versions import RegisteredVersion
+from conveyor.training.gate import GateDecision, Promotion
+
 
 def _table(rows: list[dict[str, Any]]) -> str:
     if not rows:
@@ -17,10 +20,10 @@ def _table(rows: list[dict[str, Any]]) -> str:
 
 
 def render_card(
-    registered: dict[str, Any],
+    registered: RegisteredVersion,
     metrics: dict[str, Any],
-    decision: dict[str, Any],
-    promotion: dict[str, Any],
+    decision: GateDecision,
+    promotion: Promotion,
     leaderboard: pd.DataFrame,
     schema: dict[str, Any],
     data: dict[str, Any],
@@ -39,12 +42,12 @@ def render_card(
     ]
     board = leaderboard.drop(columns=[c for c in ("mlflow_run_id", "best_params") if c in leaderboard])
     status = (
-        "**champion** (MLflow alias `champion`, ZenML stage `production`)" if promotion["promoted"] else "not promoted"
+        "**champion** (MLflow alias `champion`, ZenML stage `production`)" if promotion.promoted else "not promoted"
     )
-    return f"""# Model card: {registered["name"]} version {registered["version"]}
+    return f"""# Model card: {registered.name} version {registered.version}
 
-Candidate **{registered["candidate"]}**; ZenML model version {registered["zenml_model_version"]};
-MLflow run `{registered["run_id"]}`. Status: {status}.
+Candidate **{registered.candidate}**; ZenML model version {registered.zenml_model_version};
+MLflow run `{registered.run_id}`. Status: {status}.
 
 ## Data
 Source: `{data["source"]}`, seed {data["seed"]}, {data["rows"]} training rows.
@@ -57,10 +60,10 @@ Target `{schema["target"]}` with classes {", ".join(schema["classes"])}.
 ## Candidates (best first)
 {_table(board.to_dict(orient="records"))}
 ## Gate decision
-Verdict: **{"promote" if decision["promote"] else "keep the champion"}**. {promotion["reason"]}
+Verdict: **{"promote" if decision.promote else "keep the champion"}**. {promotion.reason}
 
-Challenger: `{decision["challenger"]}`; champion (version {decision["champion_version"]}): `{decision["champion"]}`;
-minimum improvement {decision["min_improvement"]} on `{decision["metric"]}`.
+Challenger: `{decision.challenger}`; champion (version {decision.champion_version}): `{decision.champion}`;
+minimum improvement {decision.min_improvement} on `{decision.metric}`.
 
 ## Limitations
 - Trained on the data above only; inputs outside the listed ranges or categories are extrapolation

@@ -1,17 +1,21 @@
-"""The promotion gate: does a challenger replace the champion?"""
+"""The promotion gate: does a challenger replace the champion? And what the promotion then did.
+
+``GateDecision`` and ``Promotion`` are the training pipeline's typed step outputs (pydantic models, which
+ZenML stores with its pydantic materializer and the dashboard shows); their field names are stable.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from pydantic import BaseModel, ConfigDict, Field
 
 from conveyor.config import Gate
 from conveyor.training.metrics import is_better
 
 
-@dataclass(frozen=True)
-class GateDecision:
+class GateDecision(BaseModel):
     """The verdict and everything it was based on."""
+
+    model_config = ConfigDict(frozen=True)
 
     promote: bool
     reason: str
@@ -21,10 +25,17 @@ class GateDecision:
     champion_version: str | None = None
     champion: dict[str, float] | None = None
     min_improvement: float = 0.0
-    failed_limits: list[str] = field(default_factory=list)
+    failed_limits: list[str] = Field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+
+class Promotion(BaseModel):
+    """What the promote step did with the gate's verdict: ``promoted`` is True only if the alias moved."""
+
+    model_config = ConfigDict(frozen=True)
+
+    promoted: bool
+    version: str  # the challenger's registry version
+    reason: str
 
 
 def decide(

@@ -8,7 +8,7 @@ from sklearn.model_selection import train_test_split
 from zenml import step
 
 from conveyor.config import Split
-from conveyor.names import TEST_SET, TRAIN_SET
+from conveyor.names import Artifact
 
 logger = logging.getLogger(__name__)
 
@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 @step
 def split_data(
     dataset: pd.DataFrame, target: str, split: Split, seed: int
-) -> tuple[Annotated[pd.DataFrame, TRAIN_SET], Annotated[pd.DataFrame, TEST_SET]]:
+) -> tuple[Annotated[pd.DataFrame, Artifact.TRAIN_SET], Annotated[pd.DataFrame, Artifact.TEST_SET]]:
     """A seeded split, stratified on the target when the config says so."""
     train, test = train_test_split(
         dataset,

@@ -8,7 +8,7 @@ from zenml import step
 
 from conveyor.config import Features, Validation
 from conveyor.errors import DataValidationError
-from conveyor.names import VALIDATION_REPORT
+from conveyor.names import Artifact
 from conveyor.training.validation import find_violations
 
 logger = logging.getLogger(__name__)
@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 @step
 def validate_data(
     dataset: pd.DataFrame, target: str, features: Features, rules: Validation
-) -> Annotated[dict[str, Any], VALIDATION_REPORT]:
+) -> Annotated[dict[str, Any], Artifact.VALIDATION_REPORT]:
     """Columns, dtypes, ranges, categories, missing values, row count and classes, all checked at once."""
     violations = find_violations(dataset, target, features, rules)
     if violations:

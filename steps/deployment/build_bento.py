@@ -7,7 +7,7 @@ from typing import Annotated
 from zenml import step
 
 from conveyor.config import DeploymentMode, ServiceSettings
-from conveyor.names import BENTO_TAG
+from conveyor.names import Artifact
 from conveyor.platform.paths import project_root
 from conveyor.serving.bento_build import BENTOFILE, build
 from conveyor.serving.modes import active_mode, bento_packages, bento_settings
@@ -27,7 +27,7 @@ def _digest(bento_model_tag: str, settings_json: str, packages: list[str]) -> st
 @step(enable_cache=False)
 def build_bento(
     bento_model_tag: str, settings: ServiceSettings, deployment: DeploymentMode
-) -> Annotated[str, BENTO_TAG]:
+) -> Annotated[str, Artifact.BENTO_TAG]:
     """The Bento's tag, ``conveyor:v<registry version>-<content hash>``; an identical build is reused.
 
     A Bento for a container deployment binds every interface and carries what ZenML's container needs.

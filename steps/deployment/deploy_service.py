@@ -6,15 +6,16 @@ A local process or a container, as `parameters.deployment` and the active stack 
 import logging
 import socket
 import time
-from typing import Annotated, Any, cast
+from typing import Annotated, cast
 
 from zenml import get_step_context, step
 
 from conveyor.config import DeploymentMode, ServiceSettings
 from conveyor.errors import DeploymentError
-from conveyor.names import DEPLOYMENT
+from conveyor.names import Artifact
 from conveyor.platform.paths import project_root
-from conveyor.serving.modes import active_mode, deployment_config, model_deployer, service_types
+from conveyor.platform.versions import ChampionVersion
+from conveyor.serving.modes import Deployment, active_mode, deployment_config, model_deployer, service_types
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +39,8 @@ def _wait_port_free(host: str, port: int, timeout: int) -> None:
 
 @step(enable_cache=False)
 def deploy_service(
-    bento_tag: str, champion: dict[str, Any], settings: ServiceSettings, deployment: DeploymentMode, timeout: int
-) -> Annotated[dict[str, Any], DEPLOYMENT]:
+    bento_tag: str, champion: ChampionVersion, settings: ServiceSettings, deployment: DeploymentMode, timeout: int
+) -> Annotated[Deployment, Artifact.DEPLOYMENT]:
     """A running ZenML-managed service for ``bento_tag``, with its URL; fails if it does not come up."""
     import bentoml
     from zenml.integrations.bentoml.model_deployers import BentoMLModelDeployer
@@ -64,7 +65,7 @@ def deploy_service(
     # Filter by model name here: ZenML's model_name filter means "linked to the model's latest version".
     # ZenML filters by the service type's type and flavor, which both modes share: this lists the
     # services of either mode, and one of the other mode is replaced like another Bento's.
-    mine = [s for s in deployer.find_model_server(service_type=service_type) if s.config.model_name == champion["name"]]
+    mine = [s for s in deployer.find_model_server(service_type=service_type) if s.config.model_name == champion.name]
     for existing in mine:
         same = (
             existing.SERVICE_TYPE.name == service_type.name
@@ -98,16 +99,16 @@ def deploy_service(
             f"{service.get_service_status_message()}; see its log under {service.status.runtime_path}"
         )
     url = f"http://{settings.host}:{settings.port}"
-    logger.info("%s %s version %s as Bento %s (%s) at %s", outcome.capitalize(), champion["name"],
-                champion["version"], bento_tag, mode, url)
+    logger.info("%s %s version %s as Bento %s (%s) at %s", outcome.capitalize(), champion.name,
+                champion.version, bento_tag, mode, url)
     logger.info("ZenML service %s; stop it with: zenml model-deployer models stop %s", service.uuid, service.uuid)
-    return {
-        "service_uuid": str(service.uuid),
-        "url": url,
-        "bento_tag": bento_tag,
-        "model_name": champion["name"],
-        "version": champion["version"],
-        "outcome": outcome,
-        "mode": mode,
-        "pid": getattr(service.status, "pid", None),
-    }
+    return Deployment(
+        service_uuid=str(service.uuid),
+        url=url,
+        bento_tag=bento_tag,
+        model_name=champion.name,
+        version=champion.version,
+        outcome=outcome,
+        mode=mode,
+        pid=getattr(service.status, "pid", None),
+    )

@@ -1,14 +1,14 @@
 """Score the valid rows with the champion and write the predictions file (and the invalid rows beside it)."""
 
 import logging
-from typing import Annotated, Any
+from typing import Annotated
 
 import pandas as pd
 from zenml import log_metadata, step
 
 from conveyor.config import BatchOutput
-from conveyor.inference.batch import invalid_path, predict_frame, write_table
-from conveyor.names import PREDICTIONS
+from conveyor.inference.batch import BatchModel, invalid_path, predict_frame, write_table
+from conveyor.names import Artifact
 from conveyor.platform import storage
 from conveyor.platform.registry import load_version, stack_tracking_uri
 
@@ -17,11 +17,11 @@ logger = logging.getLogger(__name__)
 
 @step(enable_cache=False)
 def predict_batch(
-    valid_rows: pd.DataFrame, invalid_rows: pd.DataFrame, reference_info: dict[str, Any], output: BatchOutput
-) -> Annotated[pd.DataFrame, PREDICTIONS]:
+    valid_rows: pd.DataFrame, invalid_rows: pd.DataFrame, reference_info: BatchModel, output: BatchOutput
+) -> Annotated[pd.DataFrame, Artifact.PREDICTIONS]:
     """The model is the exact champion version resolved when the batch was read."""
-    model = load_version(stack_tracking_uri(), reference_info["model"], reference_info["version"])
-    predictions = predict_frame(model, valid_rows, reference_info["feature_schema"], reference_info["version"])
+    model = load_version(stack_tracking_uri(), reference_info.model, reference_info.version)
+    predictions = predict_frame(model, valid_rows, reference_info.feature_schema, reference_info.version)
     path = storage.locate(output.path)
     write_table(predictions, path, key="output.path")
     rejected = invalid_path(path)
@@ -34,9 +34,9 @@ def predict_batch(
             "path": str(path),
             "rows": len(predictions),
             "invalid_rows": len(invalid_rows),
-            "model_version": reference_info["version"],
+            "model_version": reference_info.version,
         },
-        artifact_name=PREDICTIONS,
+        artifact_name=Artifact.PREDICTIONS,
         infer_artifact=True,
     )
     logger.info(

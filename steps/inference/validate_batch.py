@@ -1,28 +1,29 @@
 """Check every record against the champion's feature schema, with the service's rules."""
 
 import logging
-from typing import Annotated, Any
+from typing import Annotated
 
 import pandas as pd
 from zenml import log_metadata, step
 
 from conveyor.errors import DataValidationError
 from conveyor.features.records import PROBLEMS, ROW, split_frame
-from conveyor.names import INVALID_ROWS, VALID_ROWS
+from conveyor.inference.batch import BatchModel
+from conveyor.names import Artifact
 
 logger = logging.getLogger(__name__)
 
 
 @step(enable_cache=False)
 def validate_batch(
-    batch_input: pd.DataFrame, reference_info: dict[str, Any], max_invalid_share: float
-) -> tuple[Annotated[pd.DataFrame, VALID_ROWS], Annotated[pd.DataFrame, INVALID_ROWS]]:
+    batch_input: pd.DataFrame, reference_info: BatchModel, max_invalid_share: float
+) -> tuple[Annotated[pd.DataFrame, Artifact.VALID_ROWS], Annotated[pd.DataFrame, Artifact.INVALID_ROWS]]:
     """Invalid rows are kept, with their problems, as an artifact of their own; too many stop the run."""
-    valid, invalid = split_frame(batch_input, reference_info["feature_schema"])
+    valid, invalid = split_frame(batch_input, reference_info.feature_schema)
     share = len(invalid) / len(batch_input) if len(batch_input) else 0.0
     log_metadata(
         metadata={"rows": len(batch_input), "valid_rows": len(valid), "invalid_rows": len(invalid)},
-        artifact_name=INVALID_ROWS,
+        artifact_name=Artifact.INVALID_ROWS,
         infer_artifact=True,
     )
     if len(invalid):

@@ -9,7 +9,7 @@ from zenml.client import Client
 from conveyor.config import Retraining
 from conveyor.errors import DriftBreachError
 from conveyor.monitoring.decisions import retraining_config, write_config
-from conveyor.names import MONITORING_ACTION, RETRAINING_FOLDER
+from conveyor.names import RETRAINING_FOLDER, Artifact
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +20,7 @@ def act_on_drift(
     policy: Literal["warn", "fail", "retrain"],
     retrain: Retraining,
     model_name: str,
-) -> Annotated[dict[str, Any], MONITORING_ACTION]:
+) -> Annotated[dict[str, Any], Artifact.MONITORING_ACTION]:
     """Retraining is only requested here: the client that launched this run starts the training pipeline.
 
     The resolved training config (and, with ``retrain.labelled``, the combined training data) is written to

@@ -8,7 +8,7 @@ from zenml import log_metadata, step
 from conveyor.config import MonitoringThresholds
 from conveyor.monitoring.decisions import decide
 from conveyor.monitoring.drift import DriftResult
-from conveyor.names import DRIFT_DECISION
+from conveyor.names import Artifact
 
 logger = logging.getLogger(__name__)
 
@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 @step(enable_cache=False)
 def decide_drift(
     drift_result: dict[str, Any], thresholds: MonitoringThresholds
-) -> Annotated[dict[str, Any], DRIFT_DECISION]:
+) -> Annotated[dict[str, Any], Artifact.DRIFT_DECISION]:
     """ok, drift or not_enough_data, with the share and names of drifted columns and every breached threshold."""
     decision = decide(DriftResult.from_dict(drift_result), thresholds)
     log_metadata(
@@ -26,7 +26,7 @@ def decide_drift(
             "drifted_columns": decision.drifted_columns,
             "current_rows": decision.current_rows,
         },
-        artifact_name=DRIFT_DECISION,
+        artifact_name=Artifact.DRIFT_DECISION,
         infer_artifact=True,
     )
     logger.info("Monitoring verdict: %s%s", decision.status, "".join(f"\n  - {r}" for r in decision.reasons))

@@ -10,17 +10,10 @@ from zenml import step
 from zenml.types import HTMLString
 
 from conveyor.config import DriftSettings, MonitoringThresholds
+from conveyor.monitoring.data import ReferenceInfo
 from conveyor.monitoring.drift import DriftResult, DriftSpec, run_drift
 from conveyor.monitoring.drift_page import drift_page
-from conveyor.names import (
-    DATA_SUMMARY,
-    DATA_SUMMARY_JSON,
-    DRIFT_PAGE,
-    DRIFT_REPORT,
-    DRIFT_REPORT_JSON,
-    DRIFT_RESULT,
-    DRIFT_TABLE,
-)
+from conveyor.names import Artifact, MlflowTag
 
 logger = logging.getLogger(__name__)
 
@@ -41,27 +34,27 @@ def _too_few(rows: int, needed: int) -> HTMLString:
 def drift_report(
     reference_set: pd.DataFrame,
     current_set: pd.DataFrame,
-    reference_info: dict[str, Any],
+    reference_info: ReferenceInfo,
     drift: DriftSettings,
     thresholds: MonitoringThresholds,
     seed: int,
 ) -> tuple[
-    Annotated[dict[str, Any], DRIFT_RESULT],
-    Annotated[pd.DataFrame, DRIFT_TABLE],
-    Annotated[HTMLString, DRIFT_PAGE],
-    Annotated[HTMLString, DRIFT_REPORT],
-    Annotated[dict[str, Any], DRIFT_REPORT_JSON],
-    Annotated[HTMLString, DATA_SUMMARY],
-    Annotated[dict[str, Any], DATA_SUMMARY_JSON],
+    Annotated[dict[str, Any], Artifact.DRIFT_RESULT],
+    Annotated[pd.DataFrame, Artifact.DRIFT_TABLE],
+    Annotated[HTMLString, Artifact.DRIFT_PAGE],
+    Annotated[HTMLString, Artifact.DRIFT_REPORT],
+    Annotated[dict[str, Any], Artifact.DRIFT_REPORT_JSON],
+    Annotated[HTMLString, Artifact.DATA_SUMMARY],
+    Annotated[dict[str, Any], Artifact.DATA_SUMMARY_JSON],
 ]:
     """HTML and JSON artifacts for the dashboard, the same files in MLflow, and the typed per-column result.
 
     ``drift_page`` is the report the dashboard can show (its HTML viewer runs no scripts); ``drift_report``
     is Evidently's interactive report, for a browser (download it, or open it from MLflow).
     """
-    numeric, categorical = reference_info["numeric"], reference_info["categorical"]
+    numeric, categorical = reference_info.numeric, reference_info.categorical
     needed = max(thresholds.min_rows, 2)
-    mlflow.set_tags({"conveyor.model": reference_info["model"], "conveyor.model_version": reference_info["version"]})
+    mlflow.set_tags({MlflowTag.MODEL: reference_info.model, MlflowTag.MODEL_VERSION: reference_info.version})
     if len(current_set) < needed:
         result = DriftResult([], len(reference_set), len(current_set), 0, 0)
         empty = _too_few(len(current_set), needed)
@@ -88,7 +81,7 @@ def drift_report(
             **{f"drift_score.{c.column}": c.score for c in result.columns},
         }
     )
-    title = f"Drift of {reference_info['model']} version {reference_info['version']}'s features"
+    title = f"Drift of {reference_info.model} version {reference_info.version}'s features"
     page = drift_page(result, reports.reference_sample, reports.current_sample, title)
     mlflow.log_text(page, "monitoring/drift_page.html")
     mlflow.log_text(reports.drift_html, "monitoring/drift_report.html")

@@ -1,49 +1,49 @@
 """Promote the challenger when the gate says so: MLflow alias `champion`, ZenML stage `production`."""
 
 import logging
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from zenml import step
 from zenml.client import Client
 
-from conveyor.names import CHAMPION_ALIAS, PRODUCTION_STAGE, PROMOTION
+from conveyor.names import CHAMPION_ALIAS, PRODUCTION_STAGE, Artifact
 from conveyor.platform.registry import set_champion, stack_tracking_uri
+from conveyor.platform.versions import RegisteredVersion
+from conveyor.training.gate import GateDecision, Promotion
 
 logger = logging.getLogger(__name__)
 
 
 @step(enable_cache=False)
-def promote_model(decision: dict[str, Any], registered: dict[str, Any]) -> Annotated[dict[str, Any], PROMOTION]:
+def promote_model(decision: GateDecision, registered: RegisteredVersion) -> Annotated[Promotion, Artifact.PROMOTION]:
     """Move the alias only if the champion is still the one the gate compared against."""
-    result = {"promoted": False, "version": registered["version"], "reason": decision["reason"]}
-    if not decision["promote"]:
-        logger.info("Kept the champion (version %s): %s", decision["champion_version"], decision["reason"])
-        return result
+    if not decision.promote:
+        logger.info("Kept the champion (version %s): %s", decision.champion_version, decision.reason)
+        return Promotion(promoted=False, version=registered.version, reason=decision.reason)
 
     def mirror_to_zenml() -> None:
         # The ZenML model version that registration linked to the MLflow version.
         Client().update_model_version(
-            model_name_or_id=registered["name"],
-            version_name_or_id=UUID(registered["zenml_model_version_id"]),
+            model_name_or_id=registered.name,
+            version_name_or_id=UUID(registered.zenml_model_version_id),
             stage=PRODUCTION_STAGE,
             force=True,
         )
 
     moved = set_champion(
-        stack_tracking_uri(), registered["name"], registered["version"], decision["champion_version"],
+        stack_tracking_uri(), registered.name, registered.version, decision.champion_version,
         on_promoted=mirror_to_zenml,
     )
     if not moved:
-        result["reason"] = (
+        reason = (
             "another run changed the champion after this run's gate compared against version "
-            f"{decision['champion_version']}; rerun training to gate against the new champion"
+            f"{decision.champion_version}; rerun training to gate against the new champion"
         )
-        logger.warning("Not promoted: %s", result["reason"])
-        return result
-    result["promoted"] = True
+        logger.warning("Not promoted: %s", reason)
+        return Promotion(promoted=False, version=registered.version, reason=reason)
     logger.info(
         "Promoted %s version %s: MLflow alias '%s', ZenML stage '%s'",
-        registered["name"], registered["version"], CHAMPION_ALIAS, PRODUCTION_STAGE,
+        registered.name, registered.version, CHAMPION_ALIAS, PRODUCTION_STAGE,
     )
-    return result
+    return Promotion(promoted=True, version=registered.version, reason=decision.reason)

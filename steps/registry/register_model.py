@@ -16,9 +16,9 @@ from zenml import add_tags, get_step_context, link_artifact_to_model, log_metada
 from conveyor.compat.zenml_model import model_version_of
 from conveyor.config import DataSource, Features
 from conveyor.features.schema import feature_schema
-from conveyor.names import FEATURE_SCHEMA, REGISTERED_VERSION
+from conveyor.names import Artifact, MlflowTag
 from conveyor.platform.paths import project_root
-from conveyor.platform.registry import METRICS_TAG, ZENML_VERSION_TAG
+from conveyor.platform.versions import RegisteredVersion
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,9 @@ def register_model(
     features: Features,
     source: DataSource,
     seed: int,
-) -> tuple[Annotated[dict[str, Any], REGISTERED_VERSION], Annotated[dict[str, Any], FEATURE_SCHEMA]]:
+) -> tuple[
+    Annotated[RegisteredVersion, Artifact.REGISTERED_VERSION], Annotated[dict[str, Any], Artifact.FEATURE_SCHEMA]
+]:
     """Log the sklearn Pipeline with signature and input example, register it, and cross-link ZenML."""
     context = get_step_context()
     zen_version = model_version_of(context)
@@ -66,10 +68,10 @@ def register_model(
     client = mlflow.MlflowClient()
     mlflow.log_dict(schema, "feature_schema.json")
     for key, value in {
-        METRICS_TAG: json.dumps(metrics),
-        ZENML_VERSION_TAG: f"{zen_version.model.name}:{zen_version.number} ({zen_version.id})",
-        "conveyor.candidate": best_candidate,
-        "conveyor.pipeline_run": context.pipeline_run.name,
+        MlflowTag.METRICS: json.dumps(metrics),
+        MlflowTag.ZENML_MODEL_VERSION: f"{zen_version.model.name}:{zen_version.number} ({zen_version.id})",
+        MlflowTag.CANDIDATE: best_candidate,
+        MlflowTag.PIPELINE_RUN: context.pipeline_run.name,
     }.items():
         client.set_model_version_tag(context.model.name, version, key, value)
 
@@ -77,17 +79,22 @@ def register_model(
     for train_input in context.inputs.get("train_set", []):
         link_artifact_to_model(artifact_version=train_input, model=context.model)
         data_ref["train_set_artifact_id"] = str(train_input.id)
-    registered = {
-        "name": context.model.name,
-        "version": version,
-        "run_id": run_id,
-        "model_uri": f"models:/{context.model.name}/{version}",
-        "candidate": best_candidate,
-        "zenml_model_version": zen_version.number,
-        "zenml_model_version_id": str(zen_version.id),
-    }
+    registered = RegisteredVersion(
+        name=context.model.name,
+        version=version,
+        run_id=run_id,
+        model_uri=f"models:/{context.model.name}/{version}",
+        candidate=best_candidate,
+        zenml_model_version=zen_version.number,
+        zenml_model_version_id=str(zen_version.id),
+    )
     log_metadata(
-        metadata={"mlflow": registered, "metrics": metrics, "feature_schema": schema, "training_data": data_ref},
+        metadata={
+            "mlflow": registered.model_dump(),
+            "metrics": metrics,
+            "feature_schema": schema,
+            "training_data": data_ref,
+        },
         infer_model=True,
     )
     add_tags(tags=[f"model_version:{context.model.name}:{version}"])  # on this run, for the dashboard

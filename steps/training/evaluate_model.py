@@ -10,7 +10,7 @@ from sklearn.pipeline import Pipeline
 from zenml import log_metadata, step
 
 from conveyor.config import Features
-from conveyor.names import CONFUSION_MATRIX, CURVES, HOLDOUT_METRICS
+from conveyor.names import Artifact
 from conveyor.training.metrics import confusion_matrix_image, curves_image, holdout_metrics
 
 logger = logging.getLogger(__name__)
@@ -20,9 +20,9 @@ logger = logging.getLogger(__name__)
 def evaluate_model(
     model: Pipeline, best_candidate: str, test_set: pd.DataFrame, target: str, features: Features
 ) -> tuple[
-    Annotated[dict[str, Any], HOLDOUT_METRICS],
-    Annotated[Image.Image, CONFUSION_MATRIX],
-    Annotated[Image.Image, CURVES],
+    Annotated[dict[str, Any], Artifact.HOLDOUT_METRICS],
+    Annotated[Image.Image, Artifact.CONFUSION_MATRIX],
+    Annotated[Image.Image, Artifact.CURVES],
 ]:
     """Holdout metrics of the winner, with pictures the dashboard shows."""
     x, y = test_set[features.all], test_set[target]
@@ -32,6 +32,7 @@ def evaluate_model(
     curves = curves_image(model, x, y, f"{best_candidate}: holdout curves")
     mlflow.log_image(matrix, "confusion_matrix.png")
     mlflow.log_image(curves, "curves.png")
-    log_metadata(metadata=metrics, artifact_name=HOLDOUT_METRICS, infer_artifact=True)  # a table in the dashboard
+    # a table in the dashboard
+    log_metadata(metadata=metrics, artifact_name=Artifact.HOLDOUT_METRICS, infer_artifact=True)
     logger.info("Holdout metrics of %s: %s", best_candidate, metrics)
     return metrics, matrix, curves

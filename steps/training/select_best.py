@@ -9,7 +9,7 @@ from sklearn.pipeline import Pipeline
 from zenml import step
 
 from conveyor.config import Features, Selection
-from conveyor.names import BEST_CANDIDATE, BEST_MODEL, LEADERBOARD
+from conveyor.names import Artifact, MlflowTag
 from conveyor.training.metrics import holdout_metrics
 from conveyor.training.selection import rank
 
@@ -25,9 +25,9 @@ def select_best(
     features: Features,
     selection: Selection,
 ) -> tuple[
-    Annotated[Pipeline, BEST_MODEL],
-    Annotated[str, BEST_CANDIDATE],
-    Annotated[pd.DataFrame, LEADERBOARD],
+    Annotated[Pipeline, Artifact.BEST_MODEL],
+    Annotated[str, Artifact.BEST_CANDIDATE],
+    Annotated[pd.DataFrame, Artifact.LEADERBOARD],
 ]:
     """The winner is the candidate with the best cross-validated score in the metric's own direction."""
     client = mlflow.MlflowClient()
@@ -41,5 +41,5 @@ def select_best(
     best = str(leaderboard.loc[0, "candidate"])
     logger.info("Leaderboard by cv_%s:\n%s", selection.metric, leaderboard.drop(columns=["mlflow_run_id"]).to_string())
     logger.info("Selected %s", best)
-    mlflow.set_tag("conveyor.best_candidate", best)
+    mlflow.set_tag(MlflowTag.BEST_CANDIDATE, best)
     return candidates[best], best, leaderboard

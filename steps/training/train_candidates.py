@@ -10,7 +10,7 @@ from sklearn.pipeline import Pipeline
 from zenml import step
 
 from conveyor.config import Candidate, Features, Selection
-from conveyor.names import CANDIDATES, CV_RESULTS
+from conveyor.names import Artifact
 from conveyor.training.metrics import from_score
 from conveyor.training.models import search
 
@@ -25,7 +25,7 @@ def train_candidates(
     candidates: dict[str, Candidate],
     selection: Selection,
     seed: int,
-) -> tuple[Annotated[dict[str, Pipeline], CANDIDATES], Annotated[pd.DataFrame, CV_RESULTS]]:
+) -> tuple[Annotated[dict[str, Pipeline], Artifact.CANDIDATES], Annotated[pd.DataFrame, Artifact.CV_RESULTS]]:
     """Fit every candidate's best setting on the whole training set; report mean CV scores."""
     x, y = train_set[features.all], train_set[target]
     models: dict[str, Pipeline] = {}

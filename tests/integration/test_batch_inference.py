@@ -66,7 +66,7 @@ def test_predictions_for_valid_rows_and_a_report_of_invalid_ones(
     assert len(written) == 27 and sorted(set(range(30)) - set(written["row"])) == [4, 9, 17]
     assert set(written["model_version"]) == {champion}
     model = load_version(local_stack, MODEL, champion)
-    expected = model.predict_proba(model_input(written, output(run, "load_batch", "reference_info")["feature_schema"]))
+    expected = model.predict_proba(model_input(written, output(run, "load_batch", "reference_info").feature_schema))
     np.testing.assert_allclose(written[[f"proba_{c}" for c in model.classes_]].to_numpy(), expected)
 
     invalid = pd.read_parquet(tmp_path / "out" / "predictions.invalid.parquet")
@@ -85,5 +85,5 @@ def test_too_many_invalid_rows_stop_the_run(champion: str, batch_file: Path, tmp
 
 
 def test_no_champion_is_a_clear_error(local_stack: str, batch_file: Path, tmp_path: Path) -> None:
-    with pytest.raises(NoChampionError):
+    with pytest.raises(NoChampionError, match="model 't-no-such-model' has no champion"):
         run_pipeline("batch_inference", batch_config(batch_file, tmp_path / "p.csv", model="t-no-such-model"), True)

@@ -56,9 +56,9 @@ def test_the_whole_loop_detects_the_shift_and_retrains(local_stack: str, stop_se
     )
     summary = run_pipeline("all", config, no_cache=True)
 
-    assert summary["training"]["promoted"] is True
-    first = summary["training"]["version"]
-    assert summary["deployment"]["version"] == first
+    assert summary["training"].promoted is True
+    first = summary["training"].version
+    assert summary["deployment"].version == first
     assert summary["traffic"]["records"] == 300
     assert summary["monitoring"]["status"] == "drift" and summary["monitoring"]["current_rows"] == 300
     assert {"tenure_months", "monthly_charges", "support_calls"} <= set(summary["monitoring"]["drifted_columns"])
@@ -67,6 +67,6 @@ def test_the_whole_loop_detects_the_shift_and_retrains(local_stack: str, stop_se
     champion = get_champion(local_stack, MODEL)
     assert champion is not None
     if action["promoted"]:
-        assert champion.version == action["challenger_version"] == summary["redeployment"]["version"]
+        assert champion.version == action["challenger_version"] == summary["redeployment"].version
     else:
         assert champion.version == first and "redeployment" not in summary

@@ -62,7 +62,11 @@ def deployment_config(model_name: str, port: int) -> DeploymentConfig:
 
 def test_no_champion_fails_with_what_to_run(local_stack: str) -> None:
     config = deployment_config("t-never-trained", free_port())
-    with pytest.raises(NoChampionError, match="run the training pipeline first"):
+    one_message = (  # the one NoChampionError message: which model, and what to run
+        r"model 't-never-trained' has no champion .*: "
+        r"run the training pipeline first \(python run\.py --pipeline training\)"
+    )
+    with pytest.raises(NoChampionError, match=one_message):
         run_pipeline("deployment", config, no_cache=True)
 
 
@@ -76,8 +80,8 @@ def test_deploy_serve_log_replace_and_reuse(local_stack: str, deployed_model: An
     first = run_pipeline("deployment", config, no_cache=True)
     deployment = output(first, "deploy_service", "deployment")
     parity = output(first, "check_parity", "parity_report")
-    assert deployment["outcome"] == "deployed"
-    assert deployment["url"] == f"http://127.0.0.1:{port}"
+    assert deployment.outcome == "deployed"
+    assert deployment.url == f"http://127.0.0.1:{port}"
     assert output(first, "import_model", "bento_model_tag") == f"{name}:v1"
     assert parity["problems"] == [] and parity["records"] == 16
     assert [s.is_running for s in services(name)] == [True]
@@ -87,12 +91,12 @@ def test_deploy_serve_log_replace_and_reuse(local_stack: str, deployed_model: An
     # The served predictions equal the registered version's, over real HTTP.
     record = {"tenure_months": 3.0, "monthly_charges": 99.5, "support_calls": 6.0, "age": 30.0,
               "contract": "month-to-month", "payment_method": "electronic-check", "region": "west"}
-    answer = httpx.post(f"{deployment['url']}/predict", json=record, timeout=30).json()
+    answer = httpx.post(f"{deployment.url}/predict", json=record, timeout=30).json()
     model = load_version(local_stack, name, "1")
     expected = model.predict_proba(pd.DataFrame([record]))[0]
     assert answer["model_version"] == "1"
     assert answer["probabilities"] == pytest.approx(dict(zip(model.classes_, expected, strict=True)), abs=1e-12)
-    assert httpx.post(f"{deployment['url']}/predict", json={**record, "region": "mars"}, timeout=30).status_code == 400
+    assert httpx.post(f"{deployment.url}/predict", json={**record, "region": "mars"}, timeout=30).status_code == 400
 
     # The daemon writes the prediction log that the monitoring pipeline reads.
     deadline = time.monotonic() + 30
@@ -106,8 +110,8 @@ def test_deploy_serve_log_replace_and_reuse(local_stack: str, deployed_model: An
 
     # Deploying the same champion again reuses the running service.
     again = output(run_pipeline("deployment", config, no_cache=True), "deploy_service", "deployment")
-    assert again["outcome"] == "reused"
-    assert again["service_uuid"] == deployment["service_uuid"]
+    assert again.outcome == "reused"
+    assert again.service_uuid == deployment.service_uuid
 
     # A stopped service (zenml model-deployer models stop) is started again by the next deployment.
     from zenml.integrations.bentoml.model_deployers import BentoMLModelDeployer
@@ -115,17 +119,17 @@ def test_deploy_serve_log_replace_and_reuse(local_stack: str, deployed_model: An
     BentoMLModelDeployer.get_active_model_deployer().stop_model_server(services(name)[0].uuid, timeout=60)
     assert [s.is_running for s in services(name)] == [False]
     restarted = output(run_pipeline("deployment", config, no_cache=True), "deploy_service", "deployment")
-    assert restarted["outcome"] == "reused"
+    assert restarted.outcome == "reused"
     assert [s.is_running for s in services(name)] == [True]
 
     # A new champion replaces it: one service, new version, same address.
     run_pipeline("training", training, no_cache=True)
     assert set_champion(local_stack, name, "2", expected_previous="1")
     replaced = output(run_pipeline("deployment", config, no_cache=True), "deploy_service", "deployment")
-    assert replaced["outcome"] == "deployed"
-    assert replaced["service_uuid"] != deployment["service_uuid"]
-    assert [str(s.uuid) for s in services(name)] == [replaced["service_uuid"]]
-    info = httpx.post(f"{replaced['url']}/model_info", json={}, timeout=30).json()
+    assert replaced.outcome == "deployed"
+    assert replaced.service_uuid != deployment.service_uuid
+    assert [str(s.uuid) for s in services(name)] == [replaced.service_uuid]
+    info = httpx.post(f"{replaced.url}/model_info", json={}, timeout=30).json()
     assert info["version"] == "2"
     assert info["bento_model_tag"] == f"{name}:v2"
 
@@ -139,7 +143,7 @@ def test_deploy_serve_log_replace_and_reuse(local_stack: str, deployed_model: An
     gone, alive = psutil.wait_procs(workers, timeout=30)
     assert alive == [], f"BentoML workers outlived the deleted service: {[p.pid for p in alive]}"
     with pytest.raises(httpx.ConnectError):
-        httpx.get(f"{replaced['url']}/livez", timeout=5)
+        httpx.get(f"{replaced.url}/livez", timeout=5)
 
 
 def test_a_container_bento_builds_offline_with_what_zenml_runs_it_with(local_stack: str, training_config: Any) -> None:
@@ -151,13 +155,14 @@ def test_a_container_bento_builds_offline_with_what_zenml_runs_it_with(local_sta
     """
     import bentoml
 
+    from conveyor.platform.registry import require_champion
     from conveyor.serving.bento_build import build
-    from conveyor.serving.bento_model import import_champion, resolve_champion
+    from conveyor.serving.bento_model import import_champion
     from conveyor.serving.modes import CONTAINER_BIND_HOST, bento_packages, bento_settings
 
     config = training_config()
     run_pipeline("training", config, no_cache=True)
-    served = import_champion(local_stack, resolve_champion(local_stack, config.model.name))
+    served = import_champion(local_stack, require_champion(local_stack, config.model.name))
     settings = bento_settings(deployment_config(config.model.name, free_port()).parameters.service, "container")
     tag = build(served.tag, "container-check", settings.model_dump_json(), bento_packages("container"))
 

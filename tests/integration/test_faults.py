@@ -125,7 +125,7 @@ def test_sigkill_during_candidate_search_changes_nothing_and_the_rerun_reuses_ca
     assert steps["model_card"].status == ExecutionStatus.COMPLETED
     after = registry_state(local_stack, name)
     assert after["mlflow_versions"] == [*before["mlflow_versions"], 2]
-    promoted = output(Client().get_pipeline_run(rerun.id), "promote_model", "promotion")["promoted"]
+    promoted = output(Client().get_pipeline_run(rerun.id), "promote_model", "promotion").promoted
     assert after["champion"] == ("2" if promoted else "1")
     assert len(after["production"]) == 1
     assert sqlite_ok(Path(local_stack.removeprefix("sqlite:///")))
@@ -151,11 +151,11 @@ def test_two_concurrent_runs_finish_without_corruption_and_at_most_one_promotes(
     finished = [Client().get_pipeline_run(r.id) for r in runs if r.status == ExecutionStatus.COMPLETED]
     assert len(finished) == codes.count(0)
     outcomes = [(output(r, "gate_model", "gate_decision"), output(r, "promote_model", "promotion")) for r in finished]
-    winners = [(decision, promotion) for decision, promotion in outcomes if promotion["promoted"]]
+    winners = [(decision, promotion) for decision, promotion in outcomes if promotion.promoted]
     # Compare-and-set: of the runs gated against the same champion, at most one moves the alias.
     assert len(winners) == 1, outcomes
     state = registry_state(local_stack, name)
-    assert state["champion"] == winners[0][1]["version"]
+    assert state["champion"] == winners[0][1].version
     assert len(state["production"]) == 1
     assert len(state["mlflow_versions"]) == len(set(state["mlflow_versions"])) >= codes.count(0)
     assert sqlite_ok(Path(local_stack.removeprefix("sqlite:///")))

@@ -58,8 +58,8 @@ def test_no_drift_on_a_sample_of_the_reference_distribution(champion: str, local
     assert output(run, "act_on_drift", "monitoring_action")["action"] == "none"
     assert retraining_outcome(run) is None
     info = output(run, "load_reference", "reference_info")
-    assert info["version"] == champion
-    assert info["train_set_artifact_id"] == str(
+    assert info.version == champion
+    assert info.train_set_artifact_id == str(
         Client().get_model_version(MODEL, 1).run_metadata["training_data"]["train_set_artifact_id"]
     )
 
@@ -132,8 +132,8 @@ def test_breach_requests_retraining_the_client_runs_it_and_a_worse_model_does_no
     monitoring_run = Client().get_pipeline_run(run.id)
     assert training.start_time >= monitoring_run.end_time  # started after the monitoring run, not inside a step
     decision = training.steps["gate_model"].outputs["gate_decision"][0].load()
-    assert decision["champion_version"] == champion and decision["challenger_version"] == outcome["challenger_version"]
-    assert decision["challenger"]["roc_auc"] < decision["champion"]["roc_auc"]
+    assert decision.champion_version == champion and decision.challenger_version == outcome["challenger_version"]
+    assert decision.challenger["roc_auc"] < decision.champion["roc_auc"]
     assert champion_version(local_stack) == champion
     repeat = load_run_config(outcome["config"], TrainingConfig)  # the file the log tells users to repeat it with
     assert repeat.run_name is None and repeat.parameters == requested.parameters

@@ -11,11 +11,13 @@ import pytest
 from zenml.client import Client
 
 from conveyor.errors import DataValidationError
-from conveyor.names import CHAMPION_ALIAS, PRODUCTION_STAGE
+from conveyor.names import CHAMPION_ALIAS, PRODUCTION_STAGE, MlflowTag
 from conveyor.platform.launcher import run_pipeline
 from conveyor.platform.launcher import step_output as output
 from conveyor.platform.status import status
+from conveyor.platform.versions import RegisteredVersion
 from conveyor.training.data import generate_churn
+from conveyor.training.gate import GateDecision, Promotion
 
 pytestmark = pytest.mark.slow
 
@@ -48,13 +50,16 @@ def test_best_candidate_wins_and_a_rerun_is_identical_and_not_promoted(local_sta
     assert list(leaderboard["rank"]) == [1, 2, 3]
 
     registered = output(first, "register_model", "registered_version")
-    assert output(first, "promote_model", "promotion")["promoted"] is True
-    assert champion_version(local_stack, config.model.name) == registered["version"]
-    assert production_version(config.model.name) == registered["zenml_model_version"]
-    mv = mlflow.MlflowClient(tracking_uri=local_stack).get_model_version(config.model.name, registered["version"])
-    assert mv.tags["conveyor.zenml_model_version"].startswith(f"{config.model.name}:")
-    zen_version = Client().get_model_version(config.model.name, registered["zenml_model_version"])
-    assert zen_version.run_metadata["mlflow"]["version"] == registered["version"]
+    assert isinstance(registered, RegisteredVersion)  # typed outputs: ZenML's pydantic materializer stores them
+    assert isinstance(output(first, "gate_model", "gate_decision"), GateDecision)
+    assert isinstance(output(first, "promote_model", "promotion"), Promotion)
+    assert output(first, "promote_model", "promotion").promoted is True
+    assert champion_version(local_stack, config.model.name) == registered.version
+    assert production_version(config.model.name) == registered.zenml_model_version
+    mv = mlflow.MlflowClient(tracking_uri=local_stack).get_model_version(config.model.name, registered.version)
+    assert mv.tags[MlflowTag.ZENML_MODEL_VERSION].startswith(f"{config.model.name}:")
+    zen_version = Client().get_model_version(config.model.name, registered.zenml_model_version)
+    assert zen_version.run_metadata["mlflow"]["version"] == registered.version
     assert {f["name"] for f in zen_version.run_metadata["feature_schema"]["features"]} == set(
         config.parameters.features.all
     )
@@ -67,30 +72,30 @@ def test_best_candidate_wins_and_a_rerun_is_identical_and_not_promoted(local_sta
         leaderboard.drop(columns=["mlflow_run_id", "fit_seconds"]),
     )
     decision = output(second, "gate_model", "gate_decision")
-    assert decision["promote"] is False
-    assert decision["champion_version"] == registered["version"]
-    assert decision["challenger"] == decision["champion"]
-    assert output(second, "promote_model", "promotion")["promoted"] is False
-    assert champion_version(local_stack, config.model.name) == registered["version"]
-    assert production_version(config.model.name) == registered["zenml_model_version"]
+    assert decision.promote is False
+    assert decision.champion_version == registered.version
+    assert decision.challenger == decision.champion
+    assert output(second, "promote_model", "promotion").promoted is False
+    assert champion_version(local_stack, config.model.name) == registered.version
+    assert production_version(config.model.name) == registered.zenml_model_version
 
 
 def test_worse_challenger_is_rejected_and_champion_unchanged(local_stack: str, training_config: Any) -> None:
     good = training_config()
     first = run_pipeline("training", good, no_cache=True)
-    champion = output(first, "register_model", "registered_version")["version"]
+    champion = output(first, "register_model", "registered_version").version
 
     # Same data and holdout, but only a feature that carries no signal.
     worse = training_config("features={numeric: [], categorical: [region]}", "validation.columns={}")
     second = run_pipeline("training", worse, no_cache=True)
     decision = output(second, "gate_model", "gate_decision")
-    assert decision["promote"] is False
-    assert decision["challenger"]["roc_auc"] < decision["champion"]["roc_auc"]
-    assert decision["failed_limits"], "a noise-only model must also fail the absolute floor"
+    assert decision.promote is False
+    assert decision.challenger["roc_auc"] < decision.champion["roc_auc"]
+    assert decision.failed_limits, "a noise-only model must also fail the absolute floor"
     assert champion_version(local_stack, good.model.name) == champion
     assert (
         production_version(good.model.name)
-        == output(first, "register_model", "registered_version")["zenml_model_version"]
+        == output(first, "register_model", "registered_version").zenml_model_version
     )
     report = status(Path("configs/training.yaml").resolve())
     assert report["stack"]["name"] == "conveyor-local"
@@ -129,4 +134,4 @@ def test_multiclass_with_integer_labels(local_stack: str, training_config: Any) 
     assert set(metrics) == {"accuracy", "f1", "log_loss", "roc_auc"}
     assert metrics["accuracy"] > 0.8
     assert output(run, "register_model", "feature_schema")["classes"] == ["0", "1", "2"]
-    assert output(run, "promote_model", "promotion")["promoted"] is True
+    assert output(run, "promote_model", "promotion").promoted is True

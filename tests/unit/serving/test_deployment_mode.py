@@ -10,6 +10,7 @@ from conveyor.config import DeploymentConfig, load_run_config
 from conveyor.errors import ConfigError
 from conveyor.platform.paths import project_root
 from conveyor.platform.stack import load_stack_file
+from conveyor.platform.versions import ChampionVersion
 from conveyor.serving.bento_build import with_packages
 from conveyor.serving.modes import (
     CONTAINER_BIND_HOST,
@@ -20,12 +21,15 @@ from conveyor.serving.modes import (
     service_types,
 )
 
-CHAMPION = {
-    "name": "churn",
-    "version": "3",
-    "model_uri": "models:/churn/3",
-    "zenml_model_version": "churn:4 (0b5e6c1e-0000-0000-0000-000000000000)",
-}
+CHAMPION = ChampionVersion(
+    name="churn",
+    version="3",
+    run_id="0f3c",
+    model_uri="models:/churn/3",
+    bento_model_tag="churn:v3",
+    zenml_model_version="churn:4 (0b5e6c1e-0000-0000-0000-000000000000)",
+    metrics={"roc_auc": 0.9},
+)
 
 
 def deployment(*overrides: str) -> DeploymentConfig:

@@ -46,7 +46,7 @@ def test_challenger_must_beat_the_champion_by_the_margin() -> None:
     assert not decide(GATE, "accuracy", "2", {"accuracy": 0.70, "log_loss": 0.5}, "1", champion).promote
     better = decide(GATE, "accuracy", "2", {"accuracy": 0.82, "log_loss": 0.5}, "1", champion)
     assert better.promote
-    assert better.to_dict()["champion_version"] == "1"
+    assert better.champion_version == "1"
 
 
 def test_margin_direction_for_lower_is_better_metrics() -> None:
