@@ -1,9 +1,9 @@
-"""Monitoring: champion's training data vs current data -> Evidently reports -> typed verdict -> policy."""
+"""Monitoring: champion's training data vs current data -> measured drift -> reports -> typed verdict -> policy."""
 
 from zenml import pipeline
 
 from conveyor.config import ModelSection, MonitoringParams
-from steps.monitoring import act_on_drift, decide_drift, drift_report, load_current, load_reference
+from steps.monitoring import act_on_drift, decide_drift, drift_report, load_current, load_reference, measure_drift
 
 
 @pipeline
@@ -11,7 +11,7 @@ def monitoring_pipeline(params: MonitoringParams, model: ModelSection) -> None:
     """Tell whether live data still looks like the champion's training data, show why, and act on it."""
     reference_set, reference_info = load_reference(model_name=model.name)
     current_set = load_current(source=params.current, seed=params.seed, reference_info=reference_info)
-    drift_result, _, _, _, _, _, _ = drift_report(
+    drift_result, _, _, drift_snapshot, summary_snapshot = measure_drift(
         reference_set=reference_set,
         current_set=current_set,
         reference_info=reference_info,
@@ -19,5 +19,23 @@ def monitoring_pipeline(params: MonitoringParams, model: ModelSection) -> None:
         thresholds=params.thresholds,
         seed=params.seed,
     )
+    drift_report(
+        reference_set=reference_set,
+        current_set=current_set,
+        drift_result=drift_result,
+        drift_snapshot=drift_snapshot,
+        data_summary_snapshot=summary_snapshot,
+        reference_info=reference_info,
+        drift=params.drift,
+        thresholds=params.thresholds,
+        seed=params.seed,
+    )
     decision = decide_drift(drift_result=drift_result, thresholds=params.thresholds)
-    act_on_drift(drift_decision=decision, policy=params.policy, retrain=params.retrain, model_name=model.name)
+    # The reports exist before a `fail` policy stops the run: its error says to open them.
+    act_on_drift(
+        drift_decision=decision,
+        policy=params.policy,
+        retrain=params.retrain,
+        model_name=model.name,
+        after="drift_report",
+    )

@@ -3,7 +3,7 @@
 from steps.data import load_data, split_data, validate_data
 from steps.deployment import build_bento, check_parity, deploy_service, import_model, resolve_champion
 from steps.inference import load_batch, predict_batch, validate_batch
-from steps.monitoring import act_on_drift, decide_drift, drift_report, load_current, load_reference
+from steps.monitoring import act_on_drift, decide_drift, drift_report, load_current, load_reference, measure_drift
 from steps.registry import gate_model, model_card, promote_model, register_model
 from steps.training import evaluate_model, select_best, train_candidates
 
@@ -21,6 +21,7 @@ __all__ = [
     "drift_report",
     "load_current",
     "load_reference",
+    "measure_drift",
     "evaluate_model",
     "gate_model",
     "load_data",

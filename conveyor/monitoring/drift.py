@@ -82,15 +82,16 @@ class DriftResult:
 
 @dataclass(frozen=True)
 class DriftReports:
-    """The typed result, the two Evidently reports rendered, and the samples Evidently compared."""
+    """The typed result and the two Evidently reports: their results (``*_json``) and snapshots.
+
+    A snapshot is Evidently's whole report serialized (JSON-safe); ``report_html`` renders it.
+    """
 
     result: DriftResult
-    drift_html: str
     drift_json: dict[str, Any]
-    summary_html: str
+    drift_snapshot: dict[str, Any]
     summary_json: dict[str, Any]
-    reference_sample: pd.DataFrame
-    current_sample: pd.DataFrame
+    summary_snapshot: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,16 @@ def sample(frame: pd.DataFrame, max_rows: int | None, seed: int) -> pd.DataFrame
     if max_rows is None or len(frame) <= max_rows:
         return frame
     return frame.sample(n=max_rows, random_state=seed).reset_index(drop=True)
+
+
+def samples(
+    reference: pd.DataFrame, current: pd.DataFrame, numeric: list[str], categorical: list[str], spec: DriftSpec
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The two samples Evidently compares, typed for it: the same rows every time for the same ``spec``."""
+    return (
+        _prepare(sample(reference, spec.max_rows, spec.seed), numeric, categorical),
+        _prepare(sample(current, spec.max_rows, spec.seed + 1), numeric, categorical),
+    )
 
 
 def _prepare(frame: pd.DataFrame, numeric: list[str], categorical: list[str]) -> pd.DataFrame:
@@ -155,8 +166,7 @@ def run_drift(
 
     columns = [*numeric, *categorical]
     # Sample first, so only the bounded sample is copied and converted; missing shares use every row.
-    ref = _prepare(sample(reference, spec.max_rows, spec.seed), numeric, categorical)
-    cur = _prepare(sample(current, spec.max_rows, spec.seed + 1), numeric, categorical)
+    ref, cur = samples(reference, current, numeric, categorical, spec)
     definition = DataDefinition(numerical_columns=numeric, categorical_columns=categorical)
     ref_ds = Dataset.from_pandas(ref, data_definition=definition)
     cur_ds = Dataset.from_pandas(cur, data_definition=definition)
@@ -200,10 +210,15 @@ def run_drift(
     )
     return DriftReports(
         result=result,
-        drift_html=drift.get_html_str(as_iframe=False),
         drift_json=drift_dict,
-        summary_html=summary.get_html_str(as_iframe=False),
+        drift_snapshot=json.loads(drift.dumps()),
         summary_json=json.loads(summary.json()),
-        reference_sample=ref,
-        current_sample=cur,
+        summary_snapshot=json.loads(summary.dumps()),
     )
+
+
+def report_html(snapshot: dict[str, Any]) -> str:
+    """Evidently's interactive HTML report (drawn by scripts) of a snapshot from ``run_drift``."""
+    from evidently import Run  # what Report.run returns: evidently.core.report.Snapshot
+
+    return str(Run.load_dict(snapshot).get_html_str(as_iframe=False))

@@ -89,7 +89,7 @@ def _chart(kind: str, reference: pd.Series, current: pd.Series) -> str:
 def drift_page(result: DriftResult, reference: pd.DataFrame, current: pd.DataFrame, title: str) -> str:
     """The page: a headline, the per-column table, and a chart per column (drifted columns first).
 
-    Pass the samples the scores were computed on (``DriftReports.reference_sample``, ``current_sample``):
+    Pass the samples the scores were computed on (``drift.samples``):
     the charts then show what was compared, and a very large window costs no more here than in Evidently.
     """
     drifted = len(result.drifted)

@@ -3,5 +3,6 @@ from steps.monitoring.decide_drift import decide_drift
 from steps.monitoring.drift_report import drift_report
 from steps.monitoring.load_current import load_current
 from steps.monitoring.load_reference import load_reference
+from steps.monitoring.measure_drift import measure_drift
 
-__all__ = ["act_on_drift", "decide_drift", "drift_report", "load_current", "load_reference"]
+__all__ = ["act_on_drift", "decide_drift", "drift_report", "load_current", "load_reference", "measure_drift"]

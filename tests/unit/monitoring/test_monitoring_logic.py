@@ -18,8 +18,10 @@ from conveyor.monitoring.drift import (
     DriftSpec,
     _value_drift_scores,
     is_drift,
+    report_html,
     run_drift,
     sample,
+    samples,
 )
 from conveyor.training.data import generate_churn, load_source
 
@@ -90,7 +92,14 @@ def test_evidently_names_the_shifted_columns() -> None:
     assert not flags["region"] and not flags["age"]
     assert {c.column: c.threshold for c in reports.result.columns}["age"] == 0.5
     assert reports.result.sampled_reference_rows == 1000 and reports.result.reference_rows == 1500
-    assert "<html" in reports.drift_html.lower() and reports.drift_json["metrics"]
+    assert reports.drift_json["metrics"] and reports.summary_json["metrics"]
+    # The report is rendered from its snapshot, which keeps every result of the run.
+    assert "<html" in report_html(reports.drift_snapshot).lower()
+    assert "<html" in report_html(reports.summary_snapshot).lower()
+    # The samples that the drift page draws are the ones Evidently compared.
+    ref, cur = samples(reference, shifted, NUMERIC, CATEGORICAL, spec)
+    assert (len(ref), len(cur)) == (reports.result.sampled_reference_rows, reports.result.sampled_current_rows)
+    assert ref.equals(samples(reference, shifted, NUMERIC, CATEGORICAL, spec)[0])
     same = run_drift(reference, generate_churn(600, seed=3), NUMERIC, CATEGORICAL, spec)
     assert same.result.drifted == []
 
