@@ -24,6 +24,9 @@ class Artifact(StrEnum):
     HOLDOUT_METRICS = "holdout_metrics"
     CONFUSION_MATRIX = "confusion_matrix"
     CURVES = "curves"
+    PREDICTED_VS_ACTUAL = "predicted_vs_actual"  # regression
+    RESIDUALS = "residuals"  # regression
+    CLASS_BALANCE = "class_balance"
     REGISTERED_VERSION = "registered_version"
     GATE_DECISION = "gate_decision"
     PROMOTION = "promotion"

@@ -5,6 +5,7 @@ from zenml import Model, pipeline
 from conveyor.config import ModelSection, TrainingParams
 from steps import (
     evaluate_model,
+    evaluate_regressor,
     gate_model,
     load_data,
     model_card,
@@ -25,7 +26,12 @@ def training_pipeline(params: TrainingParams, model: ModelSection) -> None:
     dataset = load_data(source=params.data, seed=params.seed)
     validate_data(dataset=dataset, target=params.target, features=features, rules=params.validation)
     train_set, test_set = split_data(
-        dataset=dataset, target=params.target, split=params.split, seed=params.seed, after="validate_data"
+        dataset=dataset,
+        target=params.target,
+        split=params.split,
+        task=params.task,
+        seed=params.seed,
+        after="validate_data",
     )
     candidates, cv_results = train_candidates(
         train_set=train_set,
@@ -33,17 +39,21 @@ def training_pipeline(params: TrainingParams, model: ModelSection) -> None:
         features=features,
         candidates=params.candidates,
         selection=params.selection,
+        task=params.task,
         seed=params.seed,
     )
     best_model, best_name, leaderboard = select_best(
         candidates=candidates,
         cv_results=cv_results,
+        train_set=train_set,
         test_set=test_set,
         target=params.target,
         features=features,
         selection=params.selection,
+        task=params.task,
     )
-    metrics, _, _ = evaluate_model(
+    evaluate = evaluate_model if params.task == "classification" else evaluate_regressor  # the task's pictures
+    metrics, _, _ = evaluate(
         model=best_model, best_candidate=best_name, test_set=test_set, target=params.target, features=features
     )
     registered, schema = register_model.with_options(model=registry)(
@@ -54,6 +64,7 @@ def training_pipeline(params: TrainingParams, model: ModelSection) -> None:
         target=params.target,
         features=features,
         source=params.data,
+        task=params.task,
         seed=params.seed,
     )
     decision = gate_model.with_options(model=registry)(
@@ -72,6 +83,7 @@ def training_pipeline(params: TrainingParams, model: ModelSection) -> None:
         leaderboard=leaderboard,
         feature_schema=schema,
         train_set=train_set,
+        test_set=test_set,
         source=params.data,
         seed=params.seed,
     )

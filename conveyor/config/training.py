@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from conveyor.config.estimators import FAMILIES, Task, check_candidate
 from conveyor.config.loader import KeyedProblems, RunConfig, Strict
@@ -26,7 +26,9 @@ class DataSource(Strict):
 
     kind: Literal["churn", "csv", "parquet", "sklearn"]
     path: str | None = Field(None, description="csv/parquet: a path (relative to the project root) or a URI")
-    name: str | None = Field(None, description="sklearn: a bundled dataset (iris, wine, breast_cancer)")
+    name: str | None = Field(
+        None, description="sklearn: a bundled dataset (iris, wine, breast_cancer; diabetes for regression)"
+    )
     rows: int | None = Field(None, gt=0, description="churn: number of rows to generate")
     drift: float = Field(0.0, ge=0.0, description="churn: how far to shift the distribution (0 = none)")
 
@@ -89,6 +91,9 @@ class Split(Strict):
 class Range(Strict):
     """A search range sampled by the randomized search: uniform, log-uniform (``log``), integers (``int``)."""
 
+    # ZenML hands step parameters on as model_dump() output (field names): accept the field name too.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
     low: float
     high: float
     log: bool = False
@@ -117,6 +122,11 @@ class Candidate(Strict):
     n_iter: int | None = Field(
         None, gt=0, description="sample this many settings (randomized search); all of them if unset (grid)"
     )
+
+    @property
+    def kind(self) -> str:
+        """The family shortcut, or the estimator's import path."""
+        return str(self.family or self.estimator)
 
     @model_validator(mode="after")
     def _one_estimator(self) -> Candidate:

@@ -9,8 +9,16 @@ import pandas as pd
 from conveyor.config import Features
 
 
-def feature_schema(frame: pd.DataFrame, features: Features, target: str) -> dict[str, Any]:
-    """Names, kinds, ranges, allowed categories and nullability of each feature, plus the classes."""
+def task_of(schema: dict[str, Any]) -> str:
+    """The task a stored schema was made for (schemas from before tasks existed are classification)."""
+    return str(schema.get("task", "classification"))
+
+
+def feature_schema(
+    frame: pd.DataFrame, features: Features, target: str, task: str = "classification"
+) -> dict[str, Any]:
+    """Names, kinds, ranges, allowed categories and nullability of each feature, plus the task and its classes
+    (none for regression)."""
     columns: list[dict[str, Any]] = []
     for name in features.all:
         values = frame[name]
@@ -28,8 +36,5 @@ def feature_schema(frame: pd.DataFrame, features: Features, target: str) -> dict
         else:
             entry["categories"] = sorted(str(v) for v in present.unique())
         columns.append(entry)
-    return {
-        "target": target,
-        "classes": sorted(str(c) for c in frame[target].dropna().unique()),
-        "features": columns,
-    }
+    classes = sorted(str(c) for c in frame[target].dropna().unique()) if task == "classification" else []
+    return {"target": target, "task": task, "classes": classes, "features": columns}

@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from conveyor.features.schema import task_of
 from conveyor.platform.versions import RegisteredVersion
 from conveyor.training.gate import GateDecision, Promotion
 
@@ -17,6 +18,17 @@ def _table(rows: list[dict[str, Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(r.get(h, "")) for h in header) + " |" for r in rows]
     return "\n".join(lines) + "\n"
+
+
+def _target(schema: dict[str, Any], data: dict[str, Any]) -> str:
+    if task_of(schema) == "regression":
+        low, high = data["range"]["train"]
+        return f"Regression of target `{schema['target']}` (training values {low:g} .. {high:g})."
+    balance = data["balance"]
+    return (
+        f"Target `{schema['target']}` with classes {', '.join(schema['classes'])}.\n"
+        f"Class balance: training set {balance['train']}; holdout {balance['holdout']}."
+    )
 
 
 def render_card(
@@ -40,7 +52,8 @@ def render_card(
         }
         for f in schema["features"]
     ]
-    board = leaderboard.drop(columns=[c for c in ("mlflow_run_id", "best_params") if c in leaderboard])
+    dropped = ("mlflow_run_id", "best_params", "train_balance", "holdout_balance")  # the balance is under Data
+    board = leaderboard.drop(columns=[c for c in dropped if c in leaderboard])
     status = (
         "**champion** (MLflow alias `champion`, ZenML stage `production`)" if promotion.promoted else "not promoted"
     )
@@ -51,7 +64,7 @@ MLflow run `{registered.run_id}`. Status: {status}.
 
 ## Data
 Source: `{data["source"]}`, seed {data["seed"]}, {data["rows"]} training rows.
-Target `{schema["target"]}` with classes {", ".join(schema["classes"])}.
+{_target(schema, data)}
 
 ## Features
 {_table(features)}

@@ -94,4 +94,22 @@ def search(
 
 def best_params(fitted: GridSearchCV | RandomizedSearchCV) -> dict[str, Any]:
     """The best setting found, keyed by the estimator's own parameter names."""
-    return {key.rsplit("__", 1)[1]: value for key, value in fitted.best_params_.items()}
+    return {
+        key.rsplit("__", 1)[1]: value.item() if isinstance(value, np.generic) else value
+        for key, value in fitted.best_params_.items()
+    }
+
+
+# The distribution that ships each estimator library, where its import name is not its package name.
+_DISTRIBUTIONS = {"xgboost": "xgboost-cpu", "lightgbm": "lightgbm"}
+
+
+def requirements_of(model: Pipeline) -> list[str]:
+    """Pinned packages a logged model needs besides scikit-learn's stack (its estimator's library)."""
+    from importlib.metadata import version
+
+    estimator = model.named_steps[ESTIMATOR_STEP]
+    estimator = getattr(estimator, "estimator", estimator) if isinstance(estimator, EncodedLabels) else estimator
+    library = type(estimator).__module__.split(".")[0]
+    name = _DISTRIBUTIONS.get(library)
+    return [f"{name}=={version(name)}"] if name else []

@@ -9,11 +9,13 @@ from zenml import step
 from zenml.types import MarkdownString
 
 from conveyor.config import DataSource
+from conveyor.features.schema import task_of
 from conveyor.names import Artifact
 from conveyor.platform.registry import stack_tracking_uri
 from conveyor.platform.versions import RegisteredVersion
 from conveyor.training.card import render_card
 from conveyor.training.gate import GateDecision, Promotion
+from conveyor.training.selection import class_balance
 
 logger = logging.getLogger(__name__)
 
@@ -27,11 +29,17 @@ def model_card(
     leaderboard: pd.DataFrame,
     feature_schema: dict[str, Any],
     train_set: pd.DataFrame,
+    test_set: pd.DataFrame,
     source: DataSource,
     seed: int,
 ) -> Annotated[MarkdownString, Artifact.MODEL_CARD]:
     """A markdown card in the dashboard, and the same file beside the model in MLflow."""
-    data = {"source": source.model_dump(exclude_none=True), "seed": seed, "rows": len(train_set)}
+    data: dict[str, Any] = {"source": source.model_dump(exclude_none=True), "seed": seed, "rows": len(train_set)}
+    target = feature_schema["target"]
+    if task_of(feature_schema) == "classification":
+        data["balance"] = {"train": class_balance(train_set[target]), "holdout": class_balance(test_set[target])}
+    else:
+        data["range"] = {"train": (float(train_set[target].min()), float(train_set[target].max()))}
     card = render_card(registered, metrics, decision, promotion, leaderboard, feature_schema, data)
     mlflow.MlflowClient(tracking_uri=stack_tracking_uri()).log_text(registered.run_id, card, "model_card.md")
     logger.info("Model card written for %s version %s", registered.name, registered.version)

@@ -19,6 +19,7 @@ from conveyor.features.schema import feature_schema
 from conveyor.names import Artifact, MlflowTag
 from conveyor.platform.paths import project_root
 from conveyor.platform.versions import RegisteredVersion
+from conveyor.training.models import requirements_of
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ def register_model(
     target: str,
     features: Features,
     source: DataSource,
+    task: str,
     seed: int,
 ) -> tuple[
     Annotated[RegisteredVersion, Artifact.REGISTERED_VERSION], Annotated[dict[str, Any], Artifact.FEATURE_SCHEMA]
@@ -48,7 +50,7 @@ def register_model(
     """Log the sklearn Pipeline with signature and input example, register it, and cross-link ZenML."""
     context = get_step_context()
     zen_version = model_version_of(context)
-    schema = feature_schema(train_set, features, target)
+    schema = feature_schema(train_set, features, target, task)
     x = train_set[features.all]
     # Integers go into the signature as floats: serving may send a missing value for any numeric feature.
     x_signature = x.astype({c: "float64" for c in features.numeric})
@@ -60,7 +62,7 @@ def register_model(
         input_example=example,
         registered_model_name=context.model.name,
         serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE,
-        pip_requirements=PIP_REQUIREMENTS,
+        pip_requirements=[*PIP_REQUIREMENTS, *requirements_of(model)],
         code_paths=[str(project_root() / "conveyor")],  # the pipeline references training.models.missing_as_nan
     )
     version = str(info.registered_model_version)

@@ -11,7 +11,7 @@ from zenml import step
 from conveyor.config import Features, Selection
 from conveyor.names import Artifact, MlflowTag
 from conveyor.training.metrics import holdout_metrics
-from conveyor.training.selection import rank
+from conveyor.training.selection import class_balance, rank
 
 logger = logging.getLogger(__name__)
 
@@ -20,10 +20,12 @@ logger = logging.getLogger(__name__)
 def select_best(
     candidates: dict[str, Pipeline],
     cv_results: pd.DataFrame,
+    train_set: pd.DataFrame,
     test_set: pd.DataFrame,
     target: str,
     features: Features,
     selection: Selection,
+    task: str,
 ) -> tuple[
     Annotated[Pipeline, Artifact.BEST_MODEL],
     Annotated[str, Artifact.BEST_CANDIDATE],
@@ -38,6 +40,9 @@ def select_best(
             client.log_metric(row["mlflow_run_id"], f"holdout_{metric}", value)
         rows.append({**row.to_dict(), **{f"holdout_{k}": v for k, v in scores.items()}})
     leaderboard = rank(pd.DataFrame(rows), selection.metric)
+    if task == "classification":  # the balance each candidate was trained and scored on
+        leaderboard["train_balance"] = class_balance(train_set[target])
+        leaderboard["holdout_balance"] = class_balance(test_set[target])
     best = str(leaderboard.loc[0, "candidate"])
     logger.info("Leaderboard by cv_%s:\n%s", selection.metric, leaderboard.drop(columns=["mlflow_run_id"]).to_string())
     logger.info("Selected %s", best)

@@ -12,7 +12,7 @@ from zenml import step
 from conveyor.config import Candidate, Features, Selection
 from conveyor.names import Artifact
 from conveyor.training.metrics import from_score
-from conveyor.training.models import search
+from conveyor.training.models import best_params, search
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +24,7 @@ def train_candidates(
     features: Features,
     candidates: dict[str, Candidate],
     selection: Selection,
+    task: str,
     seed: int,
 ) -> tuple[Annotated[dict[str, Pipeline], Artifact.CANDIDATES], Annotated[pd.DataFrame, Artifact.CV_RESULTS]]:
     """Fit every candidate's best setting on the whole training set; report mean CV scores."""
@@ -32,13 +33,13 @@ def train_candidates(
     rows = []
     for index, (name, candidate) in enumerate(candidates.items(), start=1):
         started = time.perf_counter()
-        logger.info("[%d/%d] Searching %s (%s)", index, len(candidates), name, candidate.family)
+        logger.info("[%d/%d] Searching %s (%s)", index, len(candidates), name, candidate.kind)
         with mlflow.start_run(run_name=name, nested=True) as run:
-            fitted = search(candidate, features, x, y, selection.metric, selection.cv_folds, seed)
+            fitted = search(candidate, features, x, y, selection.metric, selection.cv_folds, seed, task)
             score = from_score(selection.metric, float(fitted.best_score_))
-            params = {k.split("__", 1)[1]: v for k, v in fitted.best_params_.items()}
+            params = best_params(fitted)
             mlflow.log_params(
-                {"family": candidate.family, "settings_tried": len(fitted.cv_results_["params"]), **params}
+                {"family": candidate.kind, "settings_tried": len(fitted.cv_results_["params"]), **params}
             )
             mlflow.log_metric(f"cv_{selection.metric}", score)
         models[name] = fitted.best_estimator_
@@ -46,7 +47,7 @@ def train_candidates(
         rows.append(
             {
                 "candidate": name,
-                "family": candidate.family,
+                "family": candidate.kind,
                 f"cv_{selection.metric}": round(score, 6),
                 "best_params": str(params),
                 "fit_seconds": round(elapsed, 2),

@@ -9,7 +9,7 @@ from conveyor.errors import DataSourceError
 from conveyor.platform import storage
 from conveyor.training.data.churn import generate_churn
 
-SKLEARN_DATASETS = ("iris", "wine", "breast_cancer")
+SKLEARN_DATASETS = ("iris", "wine", "breast_cancer", "diabetes")  # diabetes: a regression target
 
 
 def _sklearn(name: str) -> pd.DataFrame:

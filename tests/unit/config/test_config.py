@@ -22,7 +22,15 @@ def _write(tmp_path: Path, mutate) -> Path:
     return path
 
 
-@pytest.mark.parametrize("config", ["configs/training.yaml", "configs/training_iris.yaml"])
+@pytest.mark.parametrize(
+    "config",
+    [
+        "configs/training.yaml",
+        "configs/training_iris.yaml",
+        "configs/training_regression.yaml",
+        "configs/training_xgboost.yaml",
+    ],
+)
 def test_shipped_configs_are_valid(config: str) -> None:
     assert load_run_config(project_root() / config, TrainingConfig).parameters.candidates
 
