@@ -11,6 +11,11 @@ or, as the service writes them, every record of one model call column by column 
      "features": {"tenure_months": [12.0, 3.0], ...}, "prediction": ["yes", "no"],
      "probabilities": {"no": [0.3, 0.8], "yes": [0.7, 0.2]}}
 
+A regressor's line holds its numbers as ``prediction`` and no ``probabilities``::
+
+    {"ts": "...", "model": "conveyor-diabetes", "version": "2", "rows": 2,
+     "features": {"bmi": [0.06, -0.05], ...}, "prediction": [206.1, 69.8]}
+
 A line for a request sent with the header ``X-Conveyor-Traffic: synthetic`` (the deployment's parity check,
 smoke tests) also holds ``"traffic": "synthetic"``. It is logged like any other, but ``read_features``, and so
 the monitoring pipeline, leaves it out: made-up records are not live traffic and would read as drift.
@@ -56,18 +61,18 @@ def rows_in(entry: dict[str, Any]) -> int:
 
 
 def records_of(entry: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """The records one log line holds, one dict each."""
+    """The records one log line holds, one dict each (with ``probabilities`` where the line has them)."""
     if "rows" not in entry:
         yield entry
         return
     head = {key: entry[key] for key in ("ts", "model", "version", "traffic") if key in entry}
-    features, probabilities = entry["features"], entry["probabilities"]
+    features, probabilities = entry["features"], entry.get("probabilities")
     for index in range(entry["rows"]):
-        yield {
+        record = {
             **head,
             "features": {name: values[index] for name, values in features.items()},
             "prediction": entry["prediction"][index],
-            "probabilities": {label: values[index] for label, values in probabilities.items()},
         }
-
-
+        if probabilities is not None:
+            record["probabilities"] = {label: values[index] for label, values in probabilities.items()}
+        yield record
