@@ -1,13 +1,21 @@
-"""Batch inference helpers: the champion with its feature schema, predictions for a table, output files."""
+"""Batch inference helpers: the champion with its feature schema, predictions for a table, output files.
+
+The predictions table follows the champion's task (``task`` in its feature schema): ``prediction`` (the
+class, or a number for regression), for classification one ``proba_<class>`` column per class, and
+``model_version``. An output column never replaces a feature: if a feature has its name, the output
+column's name gets a leading underscore (``output_name``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from conveyor.features.records import ROW, model_input
+from conveyor.features.schema import task_of
 from conveyor.platform import storage
 from conveyor.platform.registry import require_champion
 
@@ -24,6 +32,10 @@ class BatchModel(BaseModel):
     version: str
     feature_schema: dict[str, Any]
 
+    @property
+    def task(self) -> str:
+        return task_of(self.feature_schema)
+
 
 def batch_model(tracking_uri: str, model_name: str) -> BatchModel:
     """The champion and the feature schema logged in its MLflow run (``feature_schema.json``)."""
@@ -35,16 +47,36 @@ def batch_model(tracking_uri: str, model_name: str) -> BatchModel:
     return BatchModel(model=model_name, version=champion.version, feature_schema=schema)
 
 
+def output_name(name: str, schema: dict[str, Any]) -> str:
+    """``name``, or ``name`` with leading underscores, as few as make it no feature's name in ``schema``."""
+    features = {feature["name"] for feature in schema["features"]}
+    while name in features:
+        name = f"_{name}"
+    return name
+
+
+def prediction_column(schema: dict[str, Any]) -> str:
+    """The column that holds the model's predictions: ``prediction`` unless a feature is called that."""
+    return output_name(PREDICTION, schema)
+
+
 def predict_frame(model: Any, valid: pd.DataFrame, schema: dict[str, Any], version: str) -> pd.DataFrame:
-    """``row``, every input column, the predicted class, one ``proba_<class>`` column per class, the version."""
+    """``row``, every input column, the prediction, for classification one ``proba_<class>`` column per class,
+    and the version.
+
+    For regression the prediction column is there (as floats) even when no row was valid.
+    """
     x = model_input(valid, schema)
     out = valid.copy()
-    if len(valid):
-        out[PREDICTION] = model.predict(x)
+    prediction = prediction_column(schema)
+    if task_of(schema) == "regression":
+        out[prediction] = np.asarray(model.predict(x), dtype="float64") if len(valid) else np.empty(0)
+    elif len(valid):
+        out[prediction] = model.predict(x)
         probabilities = model.predict_proba(x)
         for index, label in enumerate(model.classes_):
-            out[f"proba_{label}"] = probabilities[:, index]
-    out[MODEL_VERSION] = version
+            out[output_name(f"proba_{label}", schema)] = probabilities[:, index]
+    out[output_name(MODEL_VERSION, schema)] = version
     return out[[ROW, *[c for c in out.columns if c != ROW]]]
 
 

@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 def predict_batch(
     valid_rows: pd.DataFrame, invalid_rows: pd.DataFrame, reference_info: BatchModel, output: BatchOutput
 ) -> Annotated[pd.DataFrame, Artifact.PREDICTIONS]:
-    """The model is the exact champion version resolved when the batch was read."""
+    """The model is the exact champion version resolved when the batch was read; the columns follow its task."""
     model = load_version(stack_tracking_uri(), reference_info.model, reference_info.version)
     predictions = predict_frame(model, valid_rows, reference_info.feature_schema, reference_info.version)
     path = storage.locate(output.path)
@@ -35,6 +35,7 @@ def predict_batch(
             "rows": len(predictions),
             "invalid_rows": len(invalid_rows),
             "model_version": reference_info.version,
+            "task": reference_info.task,
         },
         artifact_name=Artifact.PREDICTIONS,
         infer_artifact=True,
