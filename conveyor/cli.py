@@ -29,6 +29,7 @@ examples:
   python run.py --stack configs/stacks/local.yaml            apply a stack (idempotent), run nothing
   python run.py --status                                     what is in production, and where the stores are
   python run.py --status --json
+  python run.py --status --set model.name=conveyor-diabetes  one model only
 
 configs live in configs/<pipeline>.yaml; stacks in configs/stacks/. --set takes a dotted key path from
 the top of the config file (keys not at the top are looked up under `parameters`) and a YAML value.
@@ -50,7 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="override one config value"
     )
-    parser.add_argument("--status", action="store_true", help="show the production model and the active stack")
+    parser.add_argument(
+        "--status", action="store_true", help="every registered model and its champion, the active stack, the stores"
+    )
     parser.add_argument("--json", action="store_true", help="with --status: print JSON")
     return parser
 
@@ -61,18 +64,38 @@ def _config_path(entry: PipelineEntry, given: Path | None) -> Path:
 
 
 
+def _status(args: argparse.Namespace) -> dict[str, Any]:
+    """The status report; ``production`` is the training config's model, or the one ``--set model.name=`` names
+    (then only that model is listed)."""
+    given = args.config if args.config and not args.pipeline else None
+    overrides = [] if args.pipeline else args.overrides
+    entry = PIPELINES["training"]
+    name = load_run_config(_config_path(entry, given), entry.schema, overrides).model.name
+    return status(name, only=any(o.strip().startswith(("model.name=", "model=")) for o in overrides))
+
+
+def _metrics(metrics: dict[str, float]) -> str:
+    return ", ".join(f"{k}={v:.4f}" for k, v in sorted(metrics.items()))
+
+
 def _print_status(report: dict[str, Any]) -> None:
     out = sys.stdout
-    production = report["production"]
-    if production is None:
-        out.write("Production: no champion yet (run: python run.py --pipeline training)\n")
+    models = report["models"]
+    if not models:
+        out.write("Models: none registered yet (run: python run.py --pipeline training)\n")
     else:
-        metrics = ", ".join(f"{k}={v:.4f}" for k, v in sorted(production["metrics"].items()))
+        out.write(f"Models ({len(models)} registered):\n")
+    for entry in models:
+        champion = entry["champion"]
+        if champion is None:
+            out.write(f"  {entry['model']}: no champion yet ({entry['versions']} version(s) registered)\n")
+            continue
         out.write(
-            f"Production: {production['model']} version {production['version']} ({production['candidate']})\n"
-            f"  promoted at: {production['promoted_at']}\n"
-            f"  metrics:     {metrics}\n"
-            f"  ZenML model: {production['zenml_model_version']}\n"
+            f"  {entry['model']}: champion version {champion['version']} ({champion['candidate']}) "
+            f"of {entry['versions']}\n"
+            f"    promoted at: {champion['promoted_at']}\n"
+            f"    metrics:     {_metrics(champion['metrics'])}\n"
+            f"    ZenML model: {champion['zenml_model_version']}\n"
         )
     out.write(f"Active stack: {report['stack']['name']}\n")
     for kind, name in sorted(report["stack"]["components"].items()):
@@ -106,8 +129,8 @@ def main(argv: list[str] | None = None) -> int:
             if missing:
                 raise ConfigError(str(_config_path(entry, args.config)), missing)
             logger.info("Config %s is valid", _config_path(entry, args.config))
-        elif args.overrides or args.config or args.no_cache:
-            parser.error("--config, --set and --no-cache need --pipeline")
+        elif args.no_cache or ((args.overrides or args.config) and not args.status):
+            parser.error("--config and --set need --pipeline or --status; --no-cache needs --pipeline")
         if args.stack:
             from conveyor.platform.stack import load_stack_file
 
@@ -116,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.pipeline and config is not None:
             run_pipeline(args.pipeline, config, args.no_cache)
         if args.status:
-            report = status(project_root() / PIPELINES["training"].config)
+            report = _status(args)
             if args.json:
                 sys.stdout.write(json.dumps(report, indent=2, default=str) + "\n")
             else:

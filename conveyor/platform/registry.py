@@ -112,6 +112,17 @@ def get_champion(tracking_uri: str, model_name: str) -> Champion | None:
     )
 
 
+def registered_models(tracking_uri: str) -> list[tuple[str, int]]:
+    """Every registered model's name and number of versions, by name."""
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri=tracking_uri)
+    models = client.search_registered_models(max_results=1000)
+    return sorted(
+        (m.name, len(client.search_model_versions(f"name = '{m.name}'", max_results=10_000))) for m in models
+    )
+
+
 def require_champion(tracking_uri: str, model_name: str) -> Champion:
     """The exact version carrying the champion alias; NoChampionError says what to run when there is none."""
     champion = get_champion(tracking_uri, model_name)

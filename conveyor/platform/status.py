@@ -1,40 +1,50 @@
-"""What ``run.py --status`` reports: the production model, the active stack and where the stores are."""
+"""What ``run.py --status`` reports: every registered model and its champion, the active stack, the stores."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from conveyor.config import TrainingConfig, load_run_config
 from conveyor.names import MlflowTag
 
 
-def status(config_file: Path) -> dict[str, Any]:
-    """What is in production and where everything lives."""
+def _champion_entry(champion: Any) -> dict[str, Any]:
+    return {
+        "model": champion.name,
+        "version": champion.version,
+        "metrics": champion.metrics,
+        "promoted_at": champion.promoted_at,
+        "candidate": champion.tags.get(MlflowTag.CANDIDATE),
+        "zenml_model_version": champion.tags.get(MlflowTag.ZENML_MODEL_VERSION),
+        "mlflow_run_id": champion.run_id,
+    }
+
+
+def status(model_name: str, only: bool = False) -> dict[str, Any]:
+    """Every registered model (or only ``model_name``) with its champion, and where everything lives.
+
+    ``production`` is ``model_name``'s champion (None when it has none), as before models were listed.
+    """
     from zenml.client import Client
 
-    from conveyor.platform.registry import get_champion, stack_tracking_uri
+    from conveyor.platform.registry import get_champion, registered_models, stack_tracking_uri
 
-    config = load_run_config(config_file, TrainingConfig)
     client = Client()
     stack = client.active_stack_model
     components = {t.value: [c.name for c in cs][0] for t, cs in stack.components.items()}
     uri = stack_tracking_uri()
-    champion = get_champion(uri, config.model.name)
-    production: dict[str, Any] | None = None
-    if champion is not None:
-        production = {
-            "model": champion.name,
-            "version": champion.version,
-            "metrics": champion.metrics,
-            "promoted_at": champion.promoted_at,
-            "candidate": champion.tags.get(MlflowTag.CANDIDATE),
-            "zenml_model_version": champion.tags.get(MlflowTag.ZENML_MODEL_VERSION),
-            "mlflow_run_id": champion.run_id,
-        }
+    models = []
+    for name, versions in registered_models(uri):
+        if only and name != model_name:
+            continue
+        champion = get_champion(uri, name)
+        models.append(
+            {"model": name, "versions": versions, "champion": _champion_entry(champion) if champion else None}
+        )
+    production = get_champion(uri, model_name)
     artifact_store = client.active_stack.artifact_store
     return {
-        "production": production,
+        "production": _champion_entry(production) if production else None,
+        "models": models,
         "stack": {"name": stack.name, "components": components},
         "stores": {
             "zenml": client.zen_store.url,
@@ -42,4 +52,3 @@ def status(config_file: Path) -> dict[str, Any]:
             "artifact_store": artifact_store.path,
         },
     }
-

@@ -97,8 +97,13 @@ def test_worse_challenger_is_rejected_and_champion_unchanged(local_stack: str, t
         production_version(good.model.name)
         == output(first, "register_model", "registered_version").zenml_model_version
     )
-    report = status(Path("configs/training.yaml").resolve())
+    report = status(good.model.name)
     assert report["stack"]["name"] == "conveyor-local"
+    assert report["production"]["version"] == champion
+    listed = {m["model"]: m for m in report["models"]}
+    assert listed[good.model.name]["champion"]["version"] == champion
+    assert listed[good.model.name]["versions"] >= 2
+    assert [m["model"] for m in status(good.model.name, only=True)["models"]] == [good.model.name]
 
 
 def test_bad_data_lists_every_violation_and_registers_nothing(

@@ -83,7 +83,8 @@ def test_status_json_reports_stack_and_stores(local_stack: str, capsys: pytest.C
     report = json.loads(capsys.readouterr().out)
     assert report["stack"]["name"] == "conveyor-local"
     assert report["stores"]["mlflow_tracking_uri"] == local_stack
-    assert set(report) == {"production", "stack", "stores"}
+    assert set(report) == {"production", "models", "stack", "stores"}
+    assert all(set(m) == {"model", "versions", "champion"} for m in report["models"])
 
 
 @pytest.mark.slow

@@ -53,3 +53,23 @@ def test_margin_direction_for_lower_is_better_metrics() -> None:
     champion = {"accuracy": 0.8, "log_loss": 0.50}
     assert decide(GATE, "log_loss", "2", {"accuracy": 0.8, "log_loss": 0.45}, "1", champion).promote
     assert not decide(GATE, "log_loss", "2", {"accuracy": 0.8, "log_loss": 0.495}, "1", champion).promote
+
+
+def test_lower_rmse_wins_the_selection() -> None:
+    board = pd.DataFrame({"candidate": ["a", "b", "c"], "cv_rmse": [55.0, 51.0, 53.0]})
+    assert best_candidate(board, "rmse") == "b"
+
+
+REGRESSION_GATE = Gate.model_validate({"min_improvement": 1.0, "limits": {"r2": {"min": 0.2}}})
+
+
+def test_regression_gate_counts_the_margin_in_the_errors_direction() -> None:
+    champion = {"rmse": 52.0, "r2": 0.45}
+    assert decide(REGRESSION_GATE, "rmse", "2", {"rmse": 50.9, "r2": 0.5}, "1", champion).promote
+    assert not decide(REGRESSION_GATE, "rmse", "2", {"rmse": 51.5, "r2": 0.5}, "1", champion).promote  # < margin
+    assert not decide(REGRESSION_GATE, "rmse", "2", {"rmse": 60.0, "r2": 0.3}, "1", champion).promote  # worse
+    floor = decide(REGRESSION_GATE, "rmse", "2", {"rmse": 40.0, "r2": 0.1}, "1", champion)
+    assert not floor.promote and floor.failed_limits
+    # r2 is better when larger: the margin goes the other way
+    assert decide(REGRESSION_GATE, "r2", "2", {"rmse": 50.0, "r2": 1.5}, "1", {"rmse": 52.0, "r2": 0.45}).promote
+    assert not decide(REGRESSION_GATE, "r2", "2", {"rmse": 50.0, "r2": 0.9}, "1", {"rmse": 52.0, "r2": 0.45}).promote
