@@ -12,7 +12,7 @@ import sys
 
 from sklearn.model_selection import train_test_split
 
-from conveyor.config import TrainingConfig, load_run_config
+from conveyor.config import LOWER_IS_BETTER, TrainingConfig, load_run_config
 from conveyor.training.data import load_source
 from conveyor.training.metrics import from_score, holdout_metrics
 from conveyor.training.models import search
@@ -30,16 +30,16 @@ def main() -> None:
         frame,
         test_size=params.split.test_size,
         random_state=params.seed,
-        stratify=frame[params.target] if params.split.stratify else None,
+        stratify=frame[params.target] if params.stratify else None,
     )
     x, y = train[params.features.all], train[params.target]
     metric = params.selection.metric
     scores, models = {}, {}
     for name, candidate in params.candidates.items():
-        fitted = search(candidate, params.features, x, y, metric, params.selection.cv_folds, params.seed)
+        fitted = search(candidate, params.features, x, y, metric, params.selection.cv_folds, params.seed, params.task)
         scores[name] = from_score(metric, fitted.best_score_)
         models[name] = fitted.best_estimator_
-    best = (min if metric == "log_loss" else max)(scores, key=scores.get)
+    best = (min if metric in LOWER_IS_BETTER else max)(scores, key=scores.get)
     result = {"best": best, "holdout": holdout_metrics(models[best], test[params.features.all], test[params.target])}
     sys.stdout.write(json.dumps(result) + "\n")
 
