@@ -58,10 +58,17 @@ class DriftSettings(Strict):
 
 
 class MonitoringThresholds(Strict):
-    drift_share: float = Field(gt=0.0, le=1.0, description="breach when this share of columns or more drifted")
+    drift_share: float = Field(
+        gt=0.0, le=1.0, description="breach when this share of the feature columns or more drifted"
+    )
     min_rows: int = Field(gt=0, description="fewer current rows is 'not enough data', neither drift nor no drift")
     max_missing_increase: float | None = Field(
-        None, ge=0.0, le=1.0, description="breach when a column's missing share grows by more than this"
+        None, ge=0.0, le=1.0, description="breach when a feature column's missing share grows by more than this"
+    )
+    prediction_drift: bool = Field(
+        True,
+        description="breach when the distribution of the model's predictions drifted (column `prediction`, "
+        "not counted in drift_share); false: only reported",
     )
 
 

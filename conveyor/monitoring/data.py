@@ -4,7 +4,8 @@ The reference is found through the champion's model version, never through a pat
 MLflow alias ``champion`` -> the version's tag ``conveyor.zenml_model_version`` ("name:number (uuid)")
 -> the ZenML model version -> its metadata ``training_data.train_set_artifact_id`` -> the ``train_set``
 artifact that the training run produced. The feature schema comes from the same model version.
-``ReferenceInfo`` is what the monitoring steps pass on about it (a typed step output).
+``ReferenceInfo`` is what the monitoring steps pass on about it (a typed step output), including the
+column that holds the champion's predictions on both sides (``conveyor.monitoring.predictions``).
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from conveyor.config import CurrentData, DataSource
 from conveyor.errors import DataSourceError, ReferenceDataError
+from conveyor.features.schema import task_of
+from conveyor.inference.batch import prediction_column
+from conveyor.monitoring.predictions import prediction_kind
 from conveyor.names import MlflowTag
 from conveyor.platform import storage
 from conveyor.platform.paths import project_root
@@ -31,7 +35,8 @@ _UUID = re.compile(r"\(([0-9a-fA-F-]{36})\)\s*$")
 
 
 class ReferenceInfo(BaseModel):
-    """Which champion version the reference belongs to, where its training set is, and its feature columns."""
+    """Which champion version the reference belongs to, where its training set is, its feature columns, and
+    the column of its predictions (``prediction``, compared as ``prediction_kind``)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -42,6 +47,15 @@ class ReferenceInfo(BaseModel):
     numeric: list[str]
     categorical: list[str]
     feature_schema: dict[str, Any]
+    task: str
+    prediction: str
+    prediction_kind: Literal["numeric", "categorical"]
+
+    def compared(self) -> tuple[list[str], list[str]]:
+        """The numeric and the categorical columns a drift comparison measures: the features and the prediction."""
+        if self.prediction_kind == "numeric":
+            return [*self.numeric, self.prediction], list(self.categorical)
+        return list(self.numeric), [*self.categorical, self.prediction]
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,9 @@ class Reference:
             numeric=self.numeric,
             categorical=self.categorical,
             feature_schema=self.schema,
+            task=task_of(self.schema),
+            prediction=prediction_column(self.schema),
+            prediction_kind=prediction_kind(self.schema),
         )
 
 
@@ -130,7 +147,8 @@ def prediction_log_path(path: str | None) -> str:
 
 
 def load_current(source: CurrentData, seed: int, champion_version: str | None) -> pd.DataFrame:
-    """The current window: the service's prediction log, a file, or generated churn data."""
+    """The current window: the service's prediction log (with its ``_prediction`` column), a file, or generated
+    churn data."""
     from conveyor.prediction_log.reader import log_files, read_features
 
     if source.kind == "prediction_log":
@@ -139,8 +157,7 @@ def load_current(source: CurrentData, seed: int, champion_version: str | None) -
             logger.warning("Prediction log %s does not exist yet: no current data", location)
             return pd.DataFrame()
         version = champion_version if source.champion_only else None
-        frame = read_features(location, last=source.last, version=version)
-        return frame.drop(columns=[c for c in frame.columns if str(c).startswith("_")])
+        return read_features(location, last=source.last, version=version)
     if source.kind == "churn":
         return load_source(DataSource(kind="churn", rows=source.rows, drift=source.drift), seed=seed)
     assert source.path is not None  # guaranteed by the schema

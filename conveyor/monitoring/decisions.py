@@ -4,6 +4,11 @@
 one of three states: ``ok``, ``drift`` (a threshold is breached) or ``not_enough_data`` (too few current
 rows to say either). ``retraining_config`` builds the training run that the ``retrain`` policy requests.
 
+The drift of the model's predictions is reported apart from the features: ``drift_share``, ``drifted_columns``
+and the missing-value rule are about the feature columns only, and ``prediction`` holds the predictions'
+own verdict. Drifted predictions are a breach of their own (a reason) when ``thresholds.prediction_drift``
+is true, and otherwise a note.
+
 A step only decides and prepares: it cannot start a pipeline (ZenML refuses, and on a cluster the step's
 pod has no client context), so the ``act_on_drift`` step writes the config where every process of the
 stack can read it and returns the request; the client that launched the monitoring run starts the
@@ -21,7 +26,7 @@ import yaml
 
 from conveyor.config import MonitoringThresholds, Retraining, TrainingConfig, load_run_config
 from conveyor.errors import DataSourceError
-from conveyor.monitoring.drift import DriftResult
+from conveyor.monitoring.drift import ColumnDrift, DriftResult
 from conveyor.platform import storage
 from conveyor.platform.paths import resolve_path
 from conveyor.training.data.sources import load_source
@@ -43,7 +48,12 @@ class ColumnVerdict:
 
 @dataclass(frozen=True)
 class MonitoringDecision:
-    """The verdict and what it rests on; ``breached`` is True only for status ``drift``."""
+    """The verdict and what it rests on; ``breached`` is True only for status ``drift``.
+
+    ``columns`` are the feature columns' verdicts (``drift_share`` is of these); ``prediction`` is the verdict on
+    the distribution of the model's predictions (None when nothing was measured), a breach by itself when
+    ``prediction_drift_breaches``. ``notes`` are findings that are not breaches.
+    """
 
     status: Status
     breached: bool
@@ -56,6 +66,10 @@ class MonitoringDecision:
     drifted_columns: list[str] = field(default_factory=list)
     missing_increases: dict[str, float] = field(default_factory=dict)
     columns: list[ColumnVerdict] = field(default_factory=list)
+    prediction: ColumnVerdict | None = None
+    prediction_drifted: bool | None = None
+    prediction_drift_breaches: bool = True
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -72,7 +86,12 @@ def not_enough_data(current_rows: int, reference_rows: int, thresholds: Monitori
         min_rows=thresholds.min_rows,
         drift_share=None,
         max_drift_share=thresholds.drift_share,
+        prediction_drift_breaches=thresholds.prediction_drift,
     )
+
+
+def _verdict(c: ColumnDrift) -> ColumnVerdict:
+    return ColumnVerdict(c.column, c.method, c.score, c.threshold, c.drifted, round(c.missing_change, 6))
 
 
 def decide(result: DriftResult, thresholds: MonitoringThresholds) -> MonitoringDecision:
@@ -80,18 +99,29 @@ def decide(result: DriftResult, thresholds: MonitoringThresholds) -> MonitoringD
     if result.current_rows < thresholds.min_rows:
         return not_enough_data(result.current_rows, result.reference_rows, thresholds)
     reasons: list[str] = []
+    notes: list[str] = []
     drifted = result.drifted
     if drifted and result.drift_share >= thresholds.drift_share:
         detail = ", ".join(f"{c.column} ({c.method} {c.score:.3f} vs {c.threshold})" for c in drifted)
         reasons.append(
-            f"{len(drifted)} of {len(result.columns)} columns drifted (share {result.drift_share:.2f}, "
+            f"{len(drifted)} of {len(result.features)} columns drifted (share {result.drift_share:.2f}, "
             f"limit {thresholds.drift_share}): {detail}"
         )
+    prediction = result.prediction
+    if prediction is not None and prediction.drifted:
+        finding = (
+            f"the model's predictions drifted: {prediction.column} ({prediction.method} {prediction.score:.3f} "
+            f"vs {prediction.threshold})"
+        )
+        if thresholds.prediction_drift:
+            reasons.append(finding)
+        else:
+            notes.append(f"{finding}; not a breach, as thresholds.prediction_drift is false")
     increases: dict[str, float] = {}
     if thresholds.max_missing_increase is not None:
         increases = {
             c.column: round(c.missing_change, 6)
-            for c in result.columns
+            for c in result.features
             if c.missing_change > thresholds.max_missing_increase
         }
         for column, change in increases.items():
@@ -109,10 +139,11 @@ def decide(result: DriftResult, thresholds: MonitoringThresholds) -> MonitoringD
         max_drift_share=thresholds.drift_share,
         drifted_columns=[c.column for c in drifted],
         missing_increases=increases,
-        columns=[
-            ColumnVerdict(c.column, c.method, c.score, c.threshold, c.drifted, round(c.missing_change, 6))
-            for c in result.columns
-        ],
+        columns=[_verdict(c) for c in result.features],
+        prediction=_verdict(prediction) if prediction is not None else None,
+        prediction_drifted=prediction.drifted if prediction is not None else None,
+        prediction_drift_breaches=thresholds.prediction_drift,
+        notes=notes,
     )
 
 

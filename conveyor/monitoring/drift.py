@@ -8,6 +8,9 @@ and column (never by its position in the list), and is the only module that impo
 Large windows are sampled before Evidently sees them (``sample``): a bounded, seeded sample of each side,
 drawn without replacement. Missing-value shares and row counts are computed on the full data, not the
 sample. Why a sample of a distance gives the same verdicts: docs/benchmarks.md.
+
+One compared column may be the model's predictions (``run_drift``'s ``prediction``): it is measured like
+any other, but its role is ``prediction``, and the drift share counts the feature columns only.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ _VALUE_DRIFT = "evidently:metric_v2:ValueDrift"
 
 @dataclass(frozen=True)
 class ColumnDrift:
-    """One column's drift: Evidently's score and threshold, and the flag derived from them."""
+    """One column's drift: Evidently's score and threshold, the flag derived from them, and the column's role."""
 
     column: str
     kind: Literal["numeric", "categorical"]
@@ -42,6 +45,7 @@ class ColumnDrift:
     drifted: bool
     missing_reference: float
     missing_current: float
+    role: Literal["feature", "prediction"] = "feature"
 
     @property
     def missing_change(self) -> float:
@@ -50,7 +54,11 @@ class ColumnDrift:
 
 @dataclass(frozen=True)
 class DriftResult:
-    """Everything the decision needs, typed; rows are of the full data, sampled_* of what Evidently saw."""
+    """Everything the decision needs, typed; rows are of the full data, sampled_* of what Evidently saw.
+
+    ``columns`` are every compared column (the prediction last, if it was compared); ``drifted`` and
+    ``drift_share`` are of the feature columns only.
+    """
 
     columns: list[ColumnDrift]
     reference_rows: int
@@ -59,15 +67,29 @@ class DriftResult:
     sampled_current_rows: int
 
     @property
+    def features(self) -> list[ColumnDrift]:
+        return [c for c in self.columns if c.role == "feature"]
+
+    @property
+    def prediction(self) -> ColumnDrift | None:
+        return next((c for c in self.columns if c.role == "prediction"), None)
+
+    @property
     def drifted(self) -> list[ColumnDrift]:
-        return [c for c in self.columns if c.drifted]
+        return [c for c in self.features if c.drifted]
 
     @property
     def drift_share(self) -> float:
-        return len(self.drifted) / len(self.columns) if self.columns else 0.0
+        return len(self.drifted) / len(self.features) if self.features else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "drift_share": self.drift_share, "drifted_columns": [c.column for c in self.drifted]}
+        prediction = self.prediction
+        return {
+            **asdict(self),
+            "drift_share": self.drift_share,
+            "drifted_columns": [c.column for c in self.drifted],
+            "prediction_drifted": prediction.drifted if prediction is not None else None,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DriftResult:
@@ -158,12 +180,20 @@ def _value_drift_scores(report: dict[str, Any]) -> dict[str, tuple[str, float, f
 
 
 def run_drift(
-    reference: pd.DataFrame, current: pd.DataFrame, numeric: list[str], categorical: list[str], spec: DriftSpec
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    numeric: list[str],
+    categorical: list[str],
+    spec: DriftSpec,
+    prediction: str | None = None,
 ) -> DriftReports:
-    """Drift and data-summary reports of ``current`` against ``reference`` on the model's columns."""
+    """Drift and data-summary reports of ``current`` against ``reference`` on the ``numeric`` and ``categorical``
+    columns; ``prediction`` names the one of them that holds the model's predictions, if any."""
     from evidently import DataDefinition, Dataset, Report
     from evidently.presets import DataDriftPreset, DataSummaryPreset
 
+    if prediction is not None and prediction not in (*numeric, *categorical):
+        raise DriftReportError(f"the prediction column '{prediction}' is not one of the compared columns")
     columns = [*numeric, *categorical]
     # Sample first, so only the bounded sample is copied and converted; missing shares use every row.
     ref, cur = samples(reference, current, numeric, categorical, spec)
@@ -200,8 +230,9 @@ def run_drift(
                 drifted=is_drift(*scores[c]),
                 missing_reference=float(reference[c].isna().mean()) if len(reference) else 0.0,
                 missing_current=float(current[c].isna().mean()) if len(current) else 0.0,
+                role="prediction" if c == prediction else "feature",
             )
-            for c in columns
+            for c in sorted(columns, key=lambda c: c == prediction)
         ],
         reference_rows=len(reference),
         current_rows=len(current),

@@ -2,8 +2,9 @@
 
 The dashboard displays HTML artifacts in a sandboxed iframe that runs no JavaScript, so Evidently's
 report (drawn by scripts) is blank there. This page carries the same verdicts (one row per column:
-method, score, threshold, drifted, missing shares) and, per column, a picture of the reference and
-current distributions, as plain HTML with inline PNG images. Evidently's full report stays in the
+method, score, threshold, drifted, missing shares; the model's predictions last, marked as such) and, per
+column, a picture of the reference and current distributions (the predictions' first), as plain HTML with
+inline PNG images. Evidently's full report stays in the
 ``drift_report`` artifact and in MLflow for a browser with scripts.
 """
 
@@ -87,30 +88,33 @@ def _chart(kind: str, reference: pd.Series, current: pd.Series) -> str:
 
 
 def drift_page(result: DriftResult, reference: pd.DataFrame, current: pd.DataFrame, title: str) -> str:
-    """The page: a headline, the per-column table, and a chart per column (drifted columns first).
+    """The page: a headline, the per-column table, and a chart per column (the predictions, then drifted columns).
 
     Pass the samples the scores were computed on (``drift.samples``):
     the charts then show what was compared, and a very large window costs no more here than in Evidently.
     """
     drifted = len(result.drifted)
+    prediction = result.prediction
+    said = "" if prediction is None else f"the predictions {'drifted' if prediction.drifted else 'did not drift'}; "
     headline = (
-        f"{drifted} of {len(result.columns)} columns drifted (share {result.drift_share:.2f}); "
+        f"{drifted} of {len(result.features)} columns drifted (share {result.drift_share:.2f}); {said}"
         f"{result.reference_rows:,} reference rows, {result.current_rows:,} current rows."
     )
     rows = []
     for c in result.columns:
         badge = '<span class="badge drifted">drifted</span>' if c.drifted else '<span class="badge stable">ok</span>'
         rows.append(
-            f"<tr><td>{html.escape(c.column)}</td><td>{c.kind}</td><td>{html.escape(c.method)}</td>"
+            f"<tr><td>{html.escape(c.column)}</td><td>{c.role}</td><td>{c.kind}</td><td>{html.escape(c.method)}</td>"
             f'<td class="num">{c.score:.4f}</td><td class="num">{c.threshold:.4f}</td><td>{badge}</td>'
             f'<td class="num">{c.missing_reference:.1%}</td><td class="num">{c.missing_current:.1%}</td></tr>'
         )
     charts = []
-    for c in sorted(result.columns, key=lambda c: not c.drifted):
+    for c in sorted(result.columns, key=lambda c: (c.role != "prediction", not c.drifted)):
         image = _chart(c.kind, reference[c.column], current[c.column])
         state = "drifted" if c.drifted else "ok"
+        role = ", the model's predictions" if c.role == "prediction" else ""
         charts.append(
-            f'<div class="chart"><h2>{html.escape(c.column)} ({state}, {html.escape(c.method)} '
+            f'<div class="chart"><h2>{html.escape(c.column)} ({state}{role}, {html.escape(c.method)} '
             f'{c.score:.3f})</h2><img alt="{html.escape(c.column)}: reference and current distributions" '
             f'src="data:image/png;base64,{image}"></div>'
         )
@@ -118,7 +122,7 @@ def drift_page(result: DriftResult, reference: pd.DataFrame, current: pd.DataFra
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
         f"<style>{_STYLE}</style></head><body><h1>{html.escape(title)}</h1>"
         f'<p class="summary">{html.escape(headline)}</p>'
-        "<table><thead><tr><th>column</th><th>kind</th><th>method</th><th>score</th><th>threshold</th>"
+        "<table><thead><tr><th>column</th><th>role</th><th>kind</th><th>method</th><th>score</th><th>threshold</th>"
         "<th>verdict</th><th>missing (reference)</th><th>missing (current)</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
         f'<div class="charts">{"".join(charts)}</div></body></html>'

@@ -15,7 +15,17 @@ import pandas as pd
 from conveyor.config import DriftSettings, MonitoringThresholds
 from conveyor.monitoring.drift import DriftResult, DriftSpec
 
-TABLE_COLUMNS = ["column", "kind", "method", "score", "threshold", "drifted", "missing_reference", "missing_current"]
+TABLE_COLUMNS = [
+    "column",
+    "role",
+    "kind",
+    "method",
+    "score",
+    "threshold",
+    "drifted",
+    "missing_reference",
+    "missing_current",
+]
 
 
 def drift_spec(drift: DriftSettings, thresholds: MonitoringThresholds, seed: int) -> DriftSpec:
@@ -37,7 +47,8 @@ def needed_rows(thresholds: MonitoringThresholds) -> int:
 
 
 def drift_table(result: DriftResult) -> pd.DataFrame:
-    """One row per column; ZenML's dashboard renders it as a table (its HTML viewer runs no scripts)."""
+    """One row per compared column (role ``feature`` or ``prediction``); ZenML's dashboard renders it as a table
+    (its HTML viewer runs no scripts)."""
     rows = [{name: getattr(c, name) for name in TABLE_COLUMNS} for c in result.columns]
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 

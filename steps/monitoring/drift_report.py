@@ -41,9 +41,9 @@ def drift_report(
     if not drift_snapshot:  # the window was too small to measure
         empty = HTMLString(not_enough_data_page(result.current_rows, needed_rows(thresholds)))
         return drift_table(result), empty, empty, empty
-    numeric, categorical = reference_info.numeric, reference_info.categorical
+    numeric, categorical = reference_info.compared()
     reference, current = samples(reference_set, current_set, numeric, categorical, drift_spec(drift, thresholds, seed))
-    title = f"Drift of {reference_info.model} version {reference_info.version}'s features"
+    title = f"Drift of {reference_info.model} version {reference_info.version}'s features and predictions"
     page = drift_page(result, reference, current, title)
     drift_html, summary_html = report_html(drift_snapshot), report_html(data_summary_snapshot)
     mlflow.log_text(page, "monitoring/drift_page.html")

@@ -1,4 +1,4 @@
-"""Load the current window: the service's prediction log, a file, or generated data."""
+"""Load the current window: the service's prediction log, a file, or generated data, with its predictions."""
 
 import logging
 from typing import Annotated
@@ -9,7 +9,9 @@ from zenml import step
 from conveyor.config import CurrentData
 from conveyor.monitoring.data import ReferenceInfo, model_columns_of
 from conveyor.monitoring.data import load_current as read_current
+from conveyor.monitoring.predictions import with_current_predictions
 from conveyor.names import Artifact
+from conveyor.platform.registry import load_version, stack_tracking_uri
 
 logger = logging.getLogger(__name__)
 
@@ -18,8 +20,17 @@ logger = logging.getLogger(__name__)
 def load_current(
     source: CurrentData, seed: int, reference_info: ReferenceInfo
 ) -> Annotated[pd.DataFrame, Artifact.CURRENT_SET]:
-    """The model's feature columns of the current data (an empty frame when there is none yet)."""
+    """The model's feature columns of the current data (an empty frame when there is none yet), plus
+    ``reference_info.prediction``: the logged predictions, or the champion's on these rows when none came with them.
+    """
     frame = read_current(source, seed=seed, champion_version=reference_info.version)
-    current = model_columns_of(frame, reference_info.numeric, reference_info.categorical)
-    logger.info("Current data: %d rows from %s", len(current), source.kind)
+    features = model_columns_of(frame, reference_info.numeric, reference_info.categorical)
+    current, origin = with_current_predictions(
+        features,
+        frame,
+        reference_info.feature_schema,
+        reference_info.prediction,
+        lambda: load_version(stack_tracking_uri(), reference_info.model, reference_info.version),
+    )
+    logger.info("Current data: %d rows from %s; predictions %s", len(current), source.kind, origin)
     return current

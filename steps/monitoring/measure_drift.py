@@ -1,4 +1,7 @@
-"""Measure drift: Evidently's drift and data-summary reports of the current data against the reference."""
+"""Measure drift: Evidently's drift and data-summary reports of the current data against the reference.
+
+The compared columns are the model's features and its predictions (``reference_info.prediction``).
+"""
 
 import logging
 from typing import Annotated, Any
@@ -44,12 +47,15 @@ def measure_drift(
         logger.warning("Not enough current data for a drift report: %d row(s), need %d", len(current_set), needed)
         return result.to_dict(), {}, {}, {}, {}
     spec = drift_spec(drift, thresholds, seed)
-    reports = run_drift(reference_set, current_set, reference_info.numeric, reference_info.categorical, spec)
+    numeric, categorical = reference_info.compared()
+    reports = run_drift(reference_set, current_set, numeric, categorical, spec, prediction=reference_info.prediction)
     result = reports.result
+    prediction = result.prediction
     mlflow.log_metrics(
         {
             "drift_share": result.drift_share,
             "drifted_columns": len(result.drifted),
+            **({"prediction_drifted": float(prediction.drifted)} if prediction is not None else {}),
             "current_rows": result.current_rows,
             "reference_rows": result.reference_rows,
             **{f"drift_score.{c.column}": c.score for c in result.columns},
@@ -58,10 +64,11 @@ def measure_drift(
     mlflow.log_dict(reports.drift_json, "monitoring/drift_report.json")
     mlflow.log_dict(reports.summary_json, "monitoring/data_summary.json")
     logger.info(
-        "Drift report: %d of %d columns drifted (%s) on %d current rows",
+        "Drift report: %d of %d feature columns drifted (%s), the predictions %s, on %d current rows",
         len(result.drifted),
-        len(result.columns),
+        len(result.features),
         ", ".join(c.column for c in result.drifted) or "none",
+        "drifted" if prediction is not None and prediction.drifted else "did not drift",
         result.current_rows,
     )
     return result.to_dict(), reports.drift_json, reports.summary_json, reports.drift_snapshot, reports.summary_snapshot
