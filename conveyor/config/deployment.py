@@ -44,7 +44,11 @@ class DeploymentParams(Strict):
     )
     parity_rows: int = Field(gt=0, description="records in the fixed sample of the HTTP parity check")
     parity_seed: int
-    parity_tolerance: float = Field(ge=0.0, description="largest allowed probability difference")
+    parity_tolerance: float = Field(
+        ge=0.0,
+        description="classification: largest allowed difference of a class probability (labels must be equal); "
+        "regression: a served prediction may differ by at most parity_tolerance * max(1, |expected|)",
+    )
     timeout: int = Field(gt=0, description="seconds to wait for the service to start or stop")
 
 
