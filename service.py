@@ -4,7 +4,8 @@
 the model tag is chosen); the deployment pipeline builds a Bento that pins the exact version.
 
 Endpoints (all POST with JSON, documented with examples on the OpenAPI page at /):
-  /predict          one record -> label, class probabilities, model version
+  /predict          one record -> label, class probabilities, model version (a classifier), or
+                    prediction (a number) and model version (a regressor); the stored schema's task says which
   /predict_batch    a list of records (at most ``max_batch_rows``) -> one prediction per record
   /predict_batched  a list of records, merged with other requests by BentoML's adaptive batching
   /model_info       model name, version, metrics and model card
@@ -20,10 +21,11 @@ from typing import Annotated, Any
 
 import bentoml
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from conveyor.compat.bento_io import speed_up_json_io
 from conveyor.features.requests import columns_of, record_type, to_frame
+from conveyor.features.schema import task_of
 from conveyor.platform.env import configure_environment
 from conveyor.prediction_log.format import traffic_of
 from conveyor.prediction_log.writer import AsyncPredictionLog, PredictionLogWriter
@@ -40,6 +42,8 @@ SETTINGS = service_settings(getattr(_args, "settings", None))
 MODEL_TAG = model_tag(getattr(_args, "model_tag", None))
 _STORED = bentoml.models.get(MODEL_TAG)
 FEATURE_SCHEMA: dict[str, Any] = _STORED.custom_objects["feature_schema"]
+REGRESSION = task_of(FEATURE_SCHEMA) == "regression"
+_CLASSES: list[str] = FEATURE_SCHEMA.get("classes") or ["no", "yes"]  # for the OpenAPI example
 Record = record_type(FEATURE_SCHEMA)
 Batch = Annotated[list[Record], Field(min_length=1, max_length=SETTINGS.max_batch_rows)]  # type: ignore[valid-type]
 
@@ -47,9 +51,34 @@ METRICS = service_metrics()
 
 
 class Prediction(BaseModel):
+    """A classifier's answer for one record."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "label": _CLASSES[0],
+                "probabilities": {c: round(1 / len(_CLASSES), 3) for c in _CLASSES},
+                "model_version": "1",
+            }
+        }
+    )
+
     label: str = Field(description="the predicted class")
     probabilities: dict[str, float] = Field(description="probability of each class")
     model_version: str = Field(description="the MLflow registry version that made the prediction")
+
+
+class ValuePrediction(BaseModel):
+    """A regressor's answer for one record."""
+
+    model_config = ConfigDict(json_schema_extra={"example": {"prediction": 151.5, "model_version": "1"}})
+
+    prediction: float = Field(description=f"the predicted value of {FEATURE_SCHEMA.get('target')!r}")
+    model_version: str = Field(description="the MLflow registry version that made the prediction")
+
+
+# The answer's shape follows the task the model was trained for.
+Answer = ValuePrediction if REGRESSION else Prediction
 
 
 class ModelInfo(BaseModel):
@@ -83,7 +112,7 @@ class Conveyor:
         self.meta = dict(self.stored.info.metadata)
         self.version = str(self.meta["registry_version"])
         self.name = str(self.meta["registry_model"])
-        self.classes = [str(c) for c in self.model.classes_]
+        self.classes = [] if REGRESSION else [str(c) for c in self.model.classes_]
         log = SETTINGS.prediction_log
         self.log = AsyncPredictionLog(
             PredictionLogWriter(prediction_log_path(SETTINGS), log.max_bytes, log.backups),
@@ -106,22 +135,30 @@ class Conveyor:
     def _predict(
         self, records: list[dict[str, Any]], endpoint: str, traffic: str | None = None
     ) -> list[dict[str, Any]]:
-        """Predictions as plain dicts in the shape of ``Prediction``; one log line for the whole model call."""
+        """Predictions as plain dicts in the shape of ``Answer``; one log line for the whole model call."""
         if not records:
             return []
         classes, version = self.classes, self.version
         columns = columns_of(records, FEATURE_SCHEMA)
-        probabilities = self.model.predict_proba(to_frame(columns, FEATURE_SCHEMA))
-        labels = np.asarray(classes)[probabilities.argmax(axis=1)].tolist()
-        out = [
-            {"label": label, "probabilities": dict(zip(classes, row, strict=True)), "model_version": version}
-            for label, row in zip(labels, probabilities.tolist(), strict=True)
-        ]
-        entry = {
-            "ts": datetime.now(UTC).isoformat(), "model": self.name, "version": version, "rows": len(out),
-            "features": columns, "prediction": labels,
-            "probabilities": dict(zip(classes, probabilities.T.tolist(), strict=True)),
+        frame = to_frame(columns, FEATURE_SCHEMA)
+        entry: dict[str, Any] = {
+            "ts": datetime.now(UTC).isoformat(), "model": self.name, "version": version, "rows": len(records),
+            "features": columns,
         }
+        out: list[dict[str, Any]]
+        if REGRESSION:
+            values = np.asarray(self.model.predict(frame), dtype="float64").tolist()
+            out = [{"prediction": value, "model_version": version} for value in values]
+            entry["prediction"] = values
+        else:
+            probabilities = self.model.predict_proba(frame)
+            labels = np.asarray(classes)[probabilities.argmax(axis=1)].tolist()
+            out = [
+                {"label": label, "probabilities": dict(zip(classes, row, strict=True)), "model_version": version}
+                for label, row in zip(labels, probabilities.tolist(), strict=True)
+            ]
+            entry["prediction"] = labels
+            entry["probabilities"] = dict(zip(classes, probabilities.T.tolist(), strict=True))
         if traffic is not None:
             entry["traffic"] = traffic
         self.log.submit([entry])
@@ -129,12 +166,12 @@ class Conveyor:
         return out
 
     @bentoml.api(route="/predict")
-    def predict(self, record: Record, /, ctx: bentoml.Context) -> Prediction:  # type: ignore[valid-type]
-        """Predict one record."""
-        return Prediction.model_validate(self._predict([record], "predict", traffic_of(ctx.request.headers))[0])
+    def predict(self, record: Record, /, ctx: bentoml.Context) -> Answer:  # type: ignore[valid-type]
+        """Predict one record: its class and the class probabilities, or a regressor's number."""
+        return Answer.model_validate(self._predict([record], "predict", traffic_of(ctx.request.headers))[0])
 
     @bentoml.api(route="/predict_batch")
-    def predict_batch(self, records: Batch, /, ctx: bentoml.Context) -> list[Prediction]:
+    def predict_batch(self, records: Batch, /, ctx: bentoml.Context) -> list[Answer]:  # type: ignore[valid-type]
         """Predict a list of records in one model call."""
         return self._predict(records, "predict_batch", traffic_of(ctx.request.headers))  # type: ignore[return-value]
 
@@ -144,7 +181,7 @@ class Conveyor:
         max_batch_size=SETTINGS.batching.max_batch_size,
         max_latency_ms=SETTINGS.batching.max_latency_ms,
     )
-    def predict_batched(self, records: Batch, /) -> list[Prediction]:
+    def predict_batched(self, records: Batch, /) -> list[Answer]:  # type: ignore[valid-type]
         """Predict a list of records, merged with concurrent requests into one model call (adaptive batching)."""
         return self._predict(records, "predict_batched")  # type: ignore[return-value]
 
