@@ -4,6 +4,8 @@
 version is imported once as ``<model name>:v<N>``. The BentoML model carries everything the service
 needs (the sklearn Pipeline, the feature schema, metrics and the model card), so serving never needs
 MLflow; the tag says which registry version it is, and ``metadata["mlflow_run_id"]`` proves it.
+``metadata["requirements"]`` lists the pinned packages its estimator needs besides scikit-learn's
+(``xgboost-cpu``, ``lightgbm``), which the Bento of that model installs.
 """
 
 from __future__ import annotations
@@ -107,14 +109,30 @@ def save_served_model(
 ) -> None:
     """Save a sklearn Pipeline in the layout service.py reads.
 
-    ``metadata`` needs ``registry_model`` and ``registry_version``; the schema and card go into custom objects.
+    ``metadata`` needs ``registry_model`` and ``registry_version``; the schema and card go into custom objects,
+    the packages the Pipeline's estimator needs into ``metadata["requirements"]``.
     """
     import bentoml
+
+    from conveyor.training.models import requirements_of
 
     bentoml.sklearn.save_model(
         tag,
         pipeline,
         labels={"conveyor.registry_version": str(metadata["registry_version"])},
-        metadata=metadata,
+        metadata={**metadata, "requirements": requirements_of(pipeline)},
         custom_objects={"feature_schema": feature_schema, "model_card": model_card},
     )
+
+
+def model_requirements(tag: str) -> list[str]:
+    """The pinned packages the estimator of BentoML model ``tag`` needs besides scikit-learn's stack."""
+    import bentoml
+
+    stored = bentoml.models.get(tag)
+    requirements = stored.info.metadata.get("requirements")
+    if requirements is None:  # saved before the requirements were recorded: ask the model itself
+        from conveyor.training.models import requirements_of
+
+        return requirements_of(bentoml.sklearn.load_model(stored))
+    return [str(r) for r in requirements]

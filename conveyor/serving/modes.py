@@ -11,6 +11,7 @@ with Docker where the step runs). ``Deployment`` is the deploy step's typed outp
 from __future__ import annotations
 
 import importlib.metadata
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -63,11 +64,12 @@ def bento_settings(settings: ServiceSettings, mode: ServingMode) -> ServiceSetti
     return settings
 
 
-def bento_packages(mode: ServingMode) -> list[str]:
-    """Python packages the Bento needs besides bentofile.yaml's, pinned to this environment's versions."""
+def bento_packages(mode: ServingMode, model_requirements: Sequence[str] = ()) -> list[str]:
+    """Python packages the Bento needs besides bentofile.yaml's, pinned: the model's own (its estimator's
+    library, ``conveyor.serving.bento_model.model_requirements``), and in a container what ZenML needs there."""
     if mode == "local":
-        return []
-    return [f"{name}=={importlib.metadata.version(name)}" for name in CONTAINER_PACKAGES]
+        return list(model_requirements)
+    return [*model_requirements, *(f"{name}=={importlib.metadata.version(name)}" for name in CONTAINER_PACKAGES)]
 
 
 def zenml_model_version(champion: ChampionVersion) -> str | None:

@@ -10,6 +10,7 @@ from conveyor.config import DeploymentMode, ServiceSettings
 from conveyor.names import Artifact
 from conveyor.platform.paths import project_root
 from conveyor.serving.bento_build import BENTOFILE, build
+from conveyor.serving.bento_model import model_requirements
 from conveyor.serving.modes import active_mode, bento_packages, bento_settings
 
 logger = logging.getLogger(__name__)
@@ -30,14 +31,15 @@ def build_bento(
 ) -> Annotated[str, Artifact.BENTO_TAG]:
     """The Bento's tag, ``conveyor:v<registry version>-<content hash>``; an identical build is reused.
 
-    A Bento for a container deployment binds every interface and carries what ZenML's container needs.
+    It installs the packages the model's estimator needs (xgboost-cpu, lightgbm); a Bento for a container
+    deployment also binds every interface and carries what ZenML's container needs.
     """
     import bentoml
     from bentoml.exceptions import NotFound
 
     mode = active_mode(deployment)
     settings_json = bento_settings(settings, mode).model_dump_json()
-    packages = bento_packages(mode)
+    packages = bento_packages(mode, model_requirements(bento_model_tag))
     version = f"{bento_model_tag.rpartition(':')[2]}-{_digest(bento_model_tag, settings_json, packages)}"
     try:
         bento = bentoml.bentos.get(f"conveyor:{version}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 
+import pytest
 import yaml
 
 from conveyor.platform.paths import project_root
@@ -19,6 +20,24 @@ def test_bentofile_builds_offline_with_the_project_pins() -> None:
         name = package.split("==")[0]
         if name in pins:
             assert pins[name].replace(name, "", 1).split(" ")[0] == package.replace(name, "", 1), package
+
+
+def _pins() -> dict[str, str]:
+    pyproject = tomllib.loads((project_root() / "pyproject.toml").read_text())
+    return {d.split("==")[0].split("[")[0]: d.split(" ")[0] for d in pyproject["project"]["dependencies"] if "==" in d}
+
+
+@pytest.mark.parametrize("family", ["xgboost", "lightgbm", "random_forest"])
+def test_a_champion_adds_its_estimators_package_pinned_as_in_pyproject(family: str) -> None:
+    """bentofile.yaml holds scikit-learn's stack; the deployment adds the model's own library per Bento."""
+    from conveyor.config import Features
+    from conveyor.training.models import build_pipeline, requirements_of
+
+    bentofile = yaml.safe_load((project_root() / "bentofile.yaml").read_text())
+    pipeline = build_pipeline(family, Features(numeric=["x"]), seed=1, task="regression")
+    added = requirements_of(pipeline)
+    assert added == ([] if family == "random_forest" else [_pins()[added[0].split("==")[0]]])
+    assert not {p.split("==")[0] for p in added} & {p.split("==")[0] for p in bentofile["python"]["packages"]}
 
 
 def test_the_bento_takes_the_project_sources_and_nothing_from_the_state_or_the_venv() -> None:

@@ -83,6 +83,11 @@ def test_a_container_bento_binds_every_interface_and_carries_zenml() -> None:
     ]
 
 
+def test_the_bento_carries_the_packages_of_the_models_estimator_in_either_mode() -> None:
+    assert bento_packages("local", ["lightgbm==4.7.0"]) == ["lightgbm==4.7.0"]
+    assert bento_packages("container", ["lightgbm==4.7.0"]) == ["lightgbm==4.7.0", *bento_packages("container")]
+
+
 def test_extra_packages_are_added_to_a_copy_of_the_bentofile() -> None:
     bentofile = {"service": "service:Conveyor", "python": {"packages": ["pandas==2.3.3"], "lock_packages": False}}
     spec = with_packages(bentofile, ["zenml==0.98.0"])
