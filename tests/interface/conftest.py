@@ -1,8 +1,14 @@
-"""The service under test: service.py serving a tiny churn model saved under TAG (shared by the service tests)."""
+"""The service under test: service.py serving a tiny churn model saved under TAG (shared by the service tests).
+
+Besides it, tiny models of the other tasks and libraries (``regression_model``, ``xgboost_model``,
+``lightgbm_model``), each saved under a tag of its own; ``load_service`` imports service.py afresh for one of
+them, beside the ``service`` module, for an in-process test client.
+"""
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import signal
 import socket
@@ -12,7 +18,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import Any, NamedTuple
 
 import httpx
 import numpy as np
@@ -61,6 +68,91 @@ def service(state_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 @pytest.fixture(scope="session")
 def record(service: Any) -> dict[str, Any]:
     return example_record(service.FEATURE_SCHEMA)
+
+
+class SavedModel(NamedTuple):
+    """A model saved into BentoML's store the way the deployment imports a champion."""
+
+    tag: str
+    version: str
+    pipeline: Any
+    schema: dict[str, Any]
+
+
+DIABETES = Features(numeric=["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"])
+
+
+def _save(name: str, version: str, pipeline: Any, schema: dict[str, Any]) -> SavedModel:
+    from conveyor.serving.bento_model import save_served_model
+
+    tag = f"{name}:v{version}"
+    save_served_model(tag, pipeline, schema, f"# {name}", {"registry_model": name, "registry_version": version})
+    return SavedModel(tag, version, pipeline, schema)
+
+
+def _diabetes() -> Any:
+    from sklearn.datasets import load_diabetes
+
+    return load_diabetes(as_frame=True).frame
+
+
+@pytest.fixture(scope="session")
+def regression_model(state_dir: Path) -> SavedModel:
+    """A ridge regression on scikit-learn's diabetes data, the candidate named by its import path."""
+    from conveyor.config import Candidate
+    from conveyor.features.schema import feature_schema
+    from conveyor.training.models import search
+
+    frame = _diabetes()
+    candidate = Candidate(estimator="sklearn.linear_model.Ridge", search={"alpha": [0.1, 1.0]})
+    fitted = search(candidate, DIABETES, frame[DIABETES.all], frame["target"], "rmse", 2, 3, task="regression")
+    schema = feature_schema(frame, DIABETES, "target", task="regression")
+    return _save("svc-test-diabetes", "11", fitted.best_estimator_, schema)
+
+
+@pytest.fixture(scope="session")
+def xgboost_model(state_dir: Path) -> SavedModel:
+    """An XGBoost classifier on churn's "yes"/"no" labels (trained on 0/1 behind EncodedLabels)."""
+    from conveyor.config import Candidate
+    from conveyor.features.schema import feature_schema
+    from conveyor.training.data import generate_churn
+    from conveyor.training.models import search
+
+    frame = generate_churn(300, seed=5)
+    candidate = Candidate(family="xgboost", params={"n_estimators": 20, "max_depth": 3})
+    fitted = search(candidate, FEATURES, frame[FEATURES.all], frame["churned"], "roc_auc", 2, 5)
+    return _save("svc-test-churn-xgboost", "12", fitted.best_estimator_, feature_schema(frame, FEATURES, "churned"))
+
+
+@pytest.fixture(scope="session")
+def lightgbm_model(state_dir: Path) -> SavedModel:
+    """A LightGBM regressor on scikit-learn's diabetes data."""
+    from conveyor.features.schema import feature_schema
+    from conveyor.training.models import build_pipeline
+
+    frame = _diabetes()
+    pipeline = build_pipeline("lightgbm", DIABETES, seed=3, task="regression")
+    pipeline.fit(frame[DIABETES.all], frame["target"])
+    return _save("svc-test-diabetes-lightgbm", "13", pipeline, feature_schema(frame, DIABETES, "target", "regression"))
+
+
+def load_service(tag: str, module_name: str) -> ModuleType:
+    """service.py imported afresh as ``module_name``, serving BentoML model ``tag``; the ``service`` module (and
+    its test clients) keep their own model. Needs the ``service`` fixture's environment."""
+    saved = os.environ.get("CONVEYOR_MODEL_TAG")
+    os.environ["CONVEYOR_MODEL_TAG"] = tag
+    try:
+        spec = importlib.util.spec_from_file_location(module_name, project_root() / "service.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module  # pydantic resolves the module's annotations through sys.modules
+        spec.loader.exec_module(module)
+    finally:
+        if saved is None:
+            os.environ.pop("CONVEYOR_MODEL_TAG", None)
+        else:
+            os.environ["CONVEYOR_MODEL_TAG"] = saved
+    return module
 
 
 def free_port() -> int:
