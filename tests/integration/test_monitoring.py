@@ -8,6 +8,7 @@ from pathlib import Path
 
 import mlflow
 import pytest
+from sklearn.datasets import load_diabetes
 from zenml.client import Client
 
 from conveyor.config import MonitoringConfig, TrainingConfig, load_run_config
@@ -17,6 +18,7 @@ from conveyor.names import CHAMPION_ALIAS
 from conveyor.platform.launcher import run_pipeline
 from conveyor.platform.launcher import step_output as output
 from conveyor.platform.paths import project_root
+from conveyor.platform.registry import get_champion, load_version
 from conveyor.prediction_log.writer import PredictionLogWriter
 from conveyor.training.data import generate_churn
 from tests.conftest import TINY_TRAINING
@@ -55,6 +57,8 @@ def test_no_drift_on_a_sample_of_the_reference_distribution(champion: str, local
     decision = output(run, "decide_drift", "drift_decision")
     assert decision["status"] == "ok" and decision["breached"] is False
     assert decision["current_rows"] == 400 and decision["reference_rows"] == 300
+    # The champion's predictions on fresh rows of the same distribution look like those on its training set.
+    assert decision["prediction"]["column"] == "prediction" and decision["prediction_drifted"] is False
     assert output(run, "act_on_drift", "monitoring_action")["action"] == "none"
     assert retraining_outcome(run) is None
     info = output(run, "load_reference", "reference_info")
@@ -75,12 +79,16 @@ def test_drift_is_detected_on_a_shifted_sample_naming_the_columns(champion: str,
     assert output(run, "act_on_drift", "monitoring_action")["action"] == "warned"
 
     table = output(run, "drift_report", "drift_table").set_index("column")
-    assert set(table.index[table["drifted"]]) == set(decision["drifted_columns"])
+    features = table[table["role"] == "feature"]
+    assert set(features.index[features["drifted"]]) == set(decision["drifted_columns"])
+    assert len(features) == len(decision["columns"])
+    assert (table.loc["prediction", "role"], table.loc["prediction", "kind"]) == ("prediction", "categorical")
+    assert bool(table.loc["prediction", "drifted"]) is decision["prediction_drifted"]
     html = output(run, "drift_report", "drift_report")  # Evidently's report, rendered from measure_drift's snapshot
     assert "<html" in html.lower()
     page = output(run, "drift_report", "drift_page")  # what the dashboard can show: no scripts
     assert "<script" not in page.lower()
-    assert page.count("data:image/png;base64,") == len(decision["columns"])
+    assert page.count("data:image/png;base64,") == len(decision["columns"]) + 1  # and one of the predictions
     assert f"{len(decision['drifted_columns'])} of {len(decision['columns'])} columns drifted" in page
     assert output(run, "measure_drift", "drift_report_json")["metrics"]
     assert output(run, "measure_drift", "data_summary_json")["metrics"]
@@ -94,6 +102,7 @@ def test_drift_is_detected_on_a_shifted_sample_naming_the_columns(champion: str,
         for n in ("drift_page.html", "drift_report.html", "drift_report.json", "data_summary.html", "data_summary.json")
     }
     assert mlflow_run.data.metrics["drift_share"] == decision["drift_share"]
+    assert mlflow_run.data.metrics["drift_score.prediction"] == decision["prediction"]["score"]
 
     with pytest.raises(DriftBreachError):
         run_pipeline("monitoring", monitoring(SHIFTED, "policy=fail"), no_cache=True)
@@ -156,3 +165,44 @@ def test_a_failing_retraining_run_stops_run_py_with_how_to_repeat_it(champion: s
         and "fewer than the minimum" in outcome["error"]
     )
     assert champion_version(local_stack) == champion
+
+
+def test_a_regression_champion_is_monitored_on_its_prediction_log_and_its_predictions_drift(
+    local_stack: str, tmp_path: Path
+) -> None:
+    """The service logs a regressor's numbers without probabilities; here the features stay, the answers move."""
+    name = "t-monitoring-diabetes"
+    ridge = "candidates={ridge: {estimator: sklearn.linear_model.Ridge, search: {alpha: [1.0]}}}"
+    training = load_run_config(
+        project_root() / "configs/training_regression.yaml", TrainingConfig, [ridge, f"model.name={name}"]
+    )
+    run_pipeline("training", training, no_cache=True)
+    champion = get_champion(local_stack, name)
+    assert champion is not None
+    version = champion.version
+    rows = load_diabetes(as_frame=True).frame.drop(columns=["target"])
+    answers = load_version(local_stack, name, version).predict(rows) + 150.0  # as if another model answered
+    log = tmp_path / "predictions.jsonl"
+    PredictionLogWriter(log).append(
+        {
+            "ts": "2026-12-01T10:00:00+00:00",
+            "model": name,
+            "version": version,
+            "rows": len(part),
+            "features": {c: part[c].tolist() for c in part.columns},
+            "prediction": answers[part.index].tolist(),
+        }
+        for part in (rows.iloc[:200], rows.iloc[200:])
+    )
+    config = monitoring(f"model.name={name}", f"current={{kind: prediction_log, path: {log}}}", "policy=warn")
+    run = run_pipeline("monitoring", config, no_cache=True)
+    decision = output(run, "decide_drift", "drift_decision")
+    assert decision["current_rows"] == len(rows) and decision["drifted_columns"] == []
+    assert decision["status"] == "drift" and decision["prediction_drifted"] is True
+    assert decision["reasons"] == [
+        f"the model's predictions drifted: prediction (wasserstein {decision['prediction']['score']:.3f} vs 0.1)"
+    ]
+    table = output(run, "drift_report", "drift_table").set_index("column")
+    assert (table.loc["prediction", "role"], table.loc["prediction", "kind"]) == ("prediction", "numeric")
+    reference = output(run, "load_reference", "reference_set")
+    assert reference["prediction"].dtype == "float64" and reference["prediction"].notna().all()
