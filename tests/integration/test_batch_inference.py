@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.datasets import load_diabetes
 
 from conveyor.config import BatchInferenceConfig, TrainingConfig, load_run_config
 from conveyor.errors import DataValidationError, NoChampionError
@@ -87,3 +88,27 @@ def test_too_many_invalid_rows_stop_the_run(champion: str, batch_file: Path, tmp
 def test_no_champion_is_a_clear_error(local_stack: str, batch_file: Path, tmp_path: Path) -> None:
     with pytest.raises(NoChampionError, match="model 't-no-such-model' has no champion"):
         run_pipeline("batch_inference", batch_config(batch_file, tmp_path / "p.csv", model="t-no-such-model"), True)
+
+
+def test_a_regression_champion_writes_numbers_and_no_probabilities(local_stack: str, tmp_path: Path) -> None:
+    name = "t-batch-diabetes"
+    ridge = "candidates={ridge: {estimator: sklearn.linear_model.Ridge, search: {alpha: [1.0]}}}"
+    training = load_run_config(
+        project_root() / "configs/training_regression.yaml", TrainingConfig, [ridge, f"model.name={name}"]
+    )
+    run_pipeline("training", training, no_cache=True)
+    rows = load_diabetes(as_frame=True).frame.drop(columns=["target"]).head(20)
+    rows.loc[5, "bmi"] = np.nan  # never missing in training: invalid
+    source, target = tmp_path / "patients.csv", tmp_path / "scored.csv"
+    rows.to_csv(source, index=False)
+    run = run_pipeline("batch_inference", batch_config(source, target, model=name), no_cache=True)
+
+    written = pd.read_csv(target)
+    assert list(written.columns) == ["row", *rows.columns, "prediction", "model_version"]
+    assert len(written) == 19 and 5 not in set(written["row"])
+    champion = get_champion(local_stack, name)
+    assert champion is not None and set(written["model_version"].astype(str)) == {champion.version}
+    model = load_version(local_stack, name, champion.version)
+    schema = output(run, "load_batch", "reference_info").feature_schema
+    np.testing.assert_allclose(written["prediction"], model.predict(model_input(written, schema)))
+    assert list(pd.read_csv(tmp_path / "scored.invalid.csv")["row"]) == [5]
