@@ -40,6 +40,22 @@ def test_a_champion_adds_its_estimators_package_pinned_as_in_pyproject(family: s
     assert not {p.split("==")[0] for p in added} & {p.split("==")[0] for p in bentofile["python"]["packages"]}
 
 
+def test_the_served_model_records_its_packages_and_an_older_one_is_asked() -> None:
+    import bentoml
+    import pandas as pd
+
+    from conveyor.config import Features
+    from conveyor.serving.bento_model import model_requirements, save_served_model
+    from conveyor.training.models import build_pipeline
+
+    frame = pd.DataFrame({"x": [float(i) for i in range(20)], "y": [float(i % 5) for i in range(20)]})
+    pipeline = build_pipeline("lightgbm", Features(numeric=["x"]), seed=1, task="regression").fit(frame[["x"]], frame.y)
+    save_served_model("unit-lightgbm:v1", pipeline, {}, "", {"registry_model": "unit", "registry_version": "1"})
+    assert model_requirements("unit-lightgbm:v1") == [_pins()["lightgbm"]]
+    bentoml.sklearn.save_model("unit-lightgbm:v0", pipeline)  # imported before the packages were recorded
+    assert model_requirements("unit-lightgbm:v0") == [_pins()["lightgbm"]]
+
+
 def test_the_bento_takes_the_project_sources_and_nothing_from_the_state_or_the_venv() -> None:
     from conveyor.compat.bento_private import bento_path_spec  # what `bentoml build` matches paths with
 
