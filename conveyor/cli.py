@@ -26,6 +26,7 @@ examples:
   python run.py --pipeline training --no-cache --set seed=7  retrain from scratch with another seed
   python run.py --pipeline training --config configs/training_iris.yaml
   python run.py --pipeline training --set selection.metric=f1 --set split.test_size=0.3
+  python run.py --pipeline training --config configs/training_regression.yaml --set candidates.lightgbm=null
   python run.py --stack configs/stacks/local.yaml            apply a stack (idempotent), run nothing
   python run.py --status                                     what is in production, and where the stores are
   python run.py --status --json

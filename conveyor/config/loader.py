@@ -82,7 +82,8 @@ def _describe(error: dict[str, Any], known: set[str]) -> list[str]:
 def apply_override(raw: dict[str, Any], assignment: str, schema: type[RunConfig]) -> None:
     """Apply one ``key.path=value`` override to a raw config dict (value parsed as YAML).
 
-    A path that starts with a key of the ``parameters`` section may leave out ``parameters.``.
+    A path that starts with a key of the ``parameters`` section may leave out ``parameters.``;
+    ``candidates.NAME=null`` drops that candidate.
     """
     if "=" not in assignment:
         raise ConfigError("--set", [f"'{assignment}': expected key.path=value"])
@@ -97,7 +98,11 @@ def apply_override(raw: dict[str, Any], assignment: str, schema: type[RunConfig]
         if not isinstance(child, dict):
             raise ConfigError("--set", [f"'{path}': '{part}' is not a section"])
         node = child
-    node[parts[-1]] = yaml.safe_load(text)
+    value = yaml.safe_load(text)
+    if value is None and len(parts) >= 2 and parts[-2] == "candidates":
+        node.pop(parts[-1], None)  # `--set candidates.NAME=null` drops that candidate
+        return
+    node[parts[-1]] = value
 
 
 def load_run_config(path: str | Path, schema: type[C], overrides: Sequence[str] = ()) -> C:

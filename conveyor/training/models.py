@@ -54,8 +54,10 @@ def candidate_estimator(candidate: Candidate, task: str, seed: int) -> Any:
 
 
 def build_pipeline(family: str, features: Features, seed: int, task: str = "classification") -> Pipeline:
-    """The preprocessing in front of a ``family``'s estimator."""
-    return Pipeline([("preprocess", preprocessor(features)), (ESTIMATOR_STEP, make_estimator(task, seed, family))])
+    """The preprocessing in front of a ``family``'s estimator (labels encoded where the estimator needs that)."""
+    estimator = make_estimator(task, seed, family)
+    estimator = EncodedLabels(estimator) if _needs_encoded_labels(estimator) else estimator
+    return Pipeline([("preprocess", preprocessor(features)), (ESTIMATOR_STEP, estimator)])
 
 
 def _space(candidate: Candidate, estimator: Any) -> dict[str, Any]:

@@ -93,3 +93,9 @@ def test_missing_file_and_broken_yaml(tmp_path: Path) -> None:
     broken.write_text("parameters: [unclosed\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_run_config(broken, TrainingConfig)
+
+
+def test_a_candidate_is_dropped_with_null() -> None:
+    config = load_run_config(DEFAULT, TrainingConfig, ["candidates.random_forest=null"])
+    assert "random_forest" not in config.parameters.candidates
+    assert "logistic_regression" in config.parameters.candidates

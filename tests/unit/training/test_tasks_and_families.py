@@ -87,3 +87,10 @@ def test_regression_images(diabetes: pd.DataFrame) -> None:
                    task="regression").best_estimator_
     for image in (predicted_vs_actual_image(model, x, y, "t"), residuals_image(model, x, y, "t")):
         assert image.size[0] > 100 and image.size[1] > 100
+
+
+def test_an_xgboost_pipeline_built_by_family_takes_string_labels(churn: pd.DataFrame) -> None:
+    from conveyor.training.models import build_pipeline
+
+    model = build_pipeline("xgboost", CHURN, seed=0).fit(churn[CHURN.all], churn["churned"])
+    assert set(model.predict(churn[CHURN.all].head(10))) <= {"no", "yes"}
