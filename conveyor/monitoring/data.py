@@ -22,7 +22,7 @@ from conveyor.config import CurrentData, DataSource
 from conveyor.errors import DataSourceError, ReferenceDataError
 from conveyor.features.schema import task_of
 from conveyor.inference.batch import prediction_column
-from conveyor.monitoring.predictions import prediction_kind
+from conveyor.monitoring.predictions import LOGGED, prediction_kind
 from conveyor.names import MlflowTag
 from conveyor.platform import storage
 from conveyor.platform.paths import project_root
@@ -146,22 +146,31 @@ def prediction_log_path(path: str | None) -> str:
     return str(default_path())
 
 
-def load_current(source: CurrentData, seed: int, champion_version: str | None) -> pd.DataFrame:
-    """The current window: the service's prediction log (with its ``_prediction`` column), a file, or generated
-    churn data."""
+def current_window(
+    source: CurrentData, seed: int, champion_version: str | None
+) -> tuple[pd.DataFrame, pd.Series | None]:
+    """The current window (the service's prediction log, a file, or generated churn data) and, for the log,
+    the predictions logged with its records (same rows; None for the other sources)."""
     from conveyor.prediction_log.reader import log_files, read_features
 
     if source.kind == "prediction_log":
         location = prediction_log_path(source.path)
         if not log_files(location)[1]:
             logger.warning("Prediction log %s does not exist yet: no current data", location)
-            return pd.DataFrame()
+            return pd.DataFrame(), None
         version = champion_version if source.champion_only else None
-        return read_features(location, last=source.last, version=version)
+        frame = read_features(location, last=source.last, version=version)
+        logged = frame[LOGGED].reset_index(drop=True) if LOGGED in frame.columns else None
+        return frame.drop(columns=[c for c in frame.columns if str(c).startswith("_")]), logged
     if source.kind == "churn":
-        return load_source(DataSource(kind="churn", rows=source.rows, drift=source.drift), seed=seed)
+        return load_source(DataSource(kind="churn", rows=source.rows, drift=source.drift), seed=seed), None
     assert source.path is not None  # guaranteed by the schema
-    return load_source(DataSource(kind=source.kind, path=source.path), seed=seed, key="current.path")
+    return load_source(DataSource(kind=source.kind, path=source.path), seed=seed, key="current.path"), None
+
+
+def load_current(source: CurrentData, seed: int, champion_version: str | None) -> pd.DataFrame:
+    """The current window: the service's prediction log, a file, or generated churn data."""
+    return current_window(source, seed, champion_version)[0]
 
 
 def model_columns_of(frame: pd.DataFrame, numeric: list[str], categorical: list[str]) -> pd.DataFrame:

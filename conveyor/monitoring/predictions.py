@@ -42,22 +42,29 @@ def predictions(model: Any, frame: pd.DataFrame, schema: dict[str, Any]) -> pd.S
     return typed(pd.Series(model.predict(model_input(frame, schema)), index=frame.index), schema)
 
 
-def logged_predictions(frame: pd.DataFrame, column: str) -> pd.Series | None:
-    """The predictions that came with the current rows, if any: the log's ``_prediction``, else ``column``."""
-    for name in (LOGGED, column):
-        if name in frame.columns and frame[name].notna().any():
-            return frame[name].reset_index(drop=True)
+def logged_predictions(frame: pd.DataFrame, column: str, logged: pd.Series | None = None) -> pd.Series | None:
+    """The predictions that came with the current rows, if any: ``logged`` (the log's), else ``frame[column]``."""
+    if logged is not None and logged.notna().any():
+        return logged.reset_index(drop=True)
+    if column in frame.columns and frame[column].notna().any():
+        return frame[column].reset_index(drop=True)
     return None
 
 
 def with_current_predictions(
-    current: pd.DataFrame, raw: pd.DataFrame, schema: dict[str, Any], column: str, model: Callable[[], Any]
+    current: pd.DataFrame,
+    raw: pd.DataFrame,
+    schema: dict[str, Any],
+    column: str,
+    model: Callable[[], Any],
+    logged: pd.Series | None = None,
 ) -> tuple[pd.DataFrame, str]:
     """``current`` (the feature columns of ``raw``, same rows) plus ``column``; also where the predictions came from.
 
-    ``model`` is called only when ``raw`` carries no predictions and there are rows to score.
+    ``logged`` are the predictions the prediction log holds for these rows (``data.current_window``). ``model``
+    is called only when neither they nor ``raw`` carry predictions and there are rows to score.
     """
-    logged = logged_predictions(raw, column) if len(raw) else None
+    logged = logged_predictions(raw, column, logged) if len(raw) else None
     if logged is not None:
         return current.assign(**{column: typed(logged, schema).to_numpy()}), LOGGED_ORIGIN
     if not len(current):

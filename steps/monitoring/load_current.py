@@ -7,8 +7,7 @@ import pandas as pd
 from zenml import step
 
 from conveyor.config import CurrentData
-from conveyor.monitoring.data import ReferenceInfo, model_columns_of
-from conveyor.monitoring.data import load_current as read_current
+from conveyor.monitoring.data import ReferenceInfo, current_window, model_columns_of
 from conveyor.monitoring.predictions import with_current_predictions
 from conveyor.names import Artifact
 from conveyor.platform.registry import load_version, stack_tracking_uri
@@ -23,7 +22,7 @@ def load_current(
     """The model's feature columns of the current data (an empty frame when there is none yet), plus
     ``reference_info.prediction``: the logged predictions, or the champion's on these rows when none came with them.
     """
-    frame = read_current(source, seed=seed, champion_version=reference_info.version)
+    frame, logged = current_window(source, seed=seed, champion_version=reference_info.version)
     features = model_columns_of(frame, reference_info.numeric, reference_info.categorical)
     current, origin = with_current_predictions(
         features,
@@ -31,6 +30,7 @@ def load_current(
         reference_info.feature_schema,
         reference_info.prediction,
         lambda: load_version(stack_tracking_uri(), reference_info.model, reference_info.version),
+        logged,
     )
     logger.info("Current data: %d rows from %s; predictions %s", len(current), source.kind, origin)
     return current

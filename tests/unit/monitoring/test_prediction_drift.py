@@ -13,7 +13,7 @@ from sklearn.datasets import load_diabetes
 
 from conveyor.config import CurrentData, Features, MonitoringThresholds
 from conveyor.features.schema import feature_schema
-from conveyor.monitoring.data import ReferenceInfo, load_current, model_columns_of
+from conveyor.monitoring.data import ReferenceInfo, current_window, model_columns_of
 from conveyor.monitoring.decisions import decide
 from conveyor.monitoring.drift import ColumnDrift, DriftResult, DriftSpec, run_drift
 from conveyor.monitoring.drift_page import drift_page
@@ -97,8 +97,8 @@ def test_logged_predictions_are_used_and_the_champion_scores_rows_that_have_none
     rows = frame[DIABETES.all].head(20).reset_index(drop=True)
     current = model_columns_of(rows, DIABETES.numeric, [])
 
-    logged = rows.assign(_prediction=[str(v) for v in range(20)], _version="1")  # as the log reader gives them
-    out, origin = with_current_predictions(current, logged, schema, "prediction", no_model)
+    logged = pd.Series([str(v) for v in range(20)])  # as the log holds them
+    out, origin = with_current_predictions(current, rows, schema, "prediction", no_model, logged)
     assert origin == LOGGED_ORIGIN and list(out["prediction"]) == [float(v) for v in range(20)]
 
     scored = rows.assign(prediction=np.arange(20.0))  # a batch inference output used as the current file
@@ -109,8 +109,8 @@ def test_logged_predictions_are_used_and_the_champion_scores_rows_that_have_none
     np.testing.assert_allclose(out["prediction"], model.predict(rows))
     assert list(out.columns) == [*DIABETES.numeric, "prediction"]
 
-    never = rows.assign(_prediction=None)  # lines written before predictions were logged
-    assert logged_predictions(never, "prediction") is None
+    never = pd.Series([None] * 20)  # lines written before predictions were logged
+    assert logged_predictions(rows, "prediction", never) is None
     empty = model_columns_of(pd.DataFrame(), DIABETES.numeric, [])
     out, origin = with_current_predictions(empty, pd.DataFrame(), schema, "prediction", no_model)
     assert origin == NO_ROWS and len(out) == 0 and "prediction" in out.columns
@@ -131,9 +131,10 @@ def test_a_regression_prediction_log_without_probabilities_is_read_with_its_pred
              "features": json.loads(rows.head(1).to_json(orient="records"))[0], "prediction": 1.5},
         ]
     )  # fmt: skip
-    raw = load_current(CurrentData(kind="prediction_log", path=str(log)), seed=0, champion_version="1")
+    raw, logged = current_window(CurrentData(kind="prediction_log", path=str(log)), seed=0, champion_version="1")
+    assert not [c for c in raw.columns if c.startswith("_")]
     current, origin = with_current_predictions(
-        model_columns_of(raw, DIABETES.numeric, []), raw, schema, "prediction", no_model
+        model_columns_of(raw, DIABETES.numeric, []), raw, schema, "prediction", no_model, logged
     )
     assert origin == LOGGED_ORIGIN and len(current) == 7
     np.testing.assert_allclose(current["prediction"], [*model.predict(rows), 1.5])
