@@ -16,20 +16,29 @@ help:
 	@echo "make dashboard    the ZenML dashboard on http://127.0.0.1:8237 (make dashboard-stop stops it)"
 	@echo "make clean-state  delete the local ZenML/MLflow/BentoML state in .conveyor/"
 
+# uv installs the same pins as pip would (pip check runs after each install) in about 20 s instead of
+# about 2.5 minutes on a fresh machine; `pip install -e .` still works for anyone who prefers pip.
+UV_VERSION := 0.13.9
+INSTALL := $(PY) -m uv pip install --quiet --python $(PY)
+
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+$(VENV)/.uv-$(UV_VERSION): | $(PY)
+	$(PY) -m pip install --quiet uv==$(UV_VERSION)
+	touch $@
+
 # Installs the pinned dependencies; re-runs when pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+$(VENV)/.installed: pyproject.toml $(VENV)/.uv-$(UV_VERSION) | $(PY)
+	$(INSTALL) -e .
 	@grep -q "$(ACTIVATE_MARK)" $(VENV)/bin/activate || \
 		{ echo "$(ACTIVATE_MARK)"; $(PY) -m conveyor.platform.env; } >> $(VENV)/bin/activate
 	$(PY) -m pip check
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[dev,docs]'
+	$(INSTALL) -e '.[dev,docs]'
 	$(PY) -m pip check
 	touch $@
 
