@@ -16,10 +16,12 @@ help:
 	@echo "make dashboard    the ZenML dashboard on http://127.0.0.1:8237 (make dashboard-stop stops it)"
 	@echo "make clean-state  delete the local ZenML/MLflow/BentoML state in .conveyor/"
 
-# uv installs the same pins as pip would (pip check runs after each install) in about 20 s instead of
-# about 2.5 minutes on a fresh machine; `pip install -e .` still works for anyone who prefers pip.
+# uv installs the same pins as pip would (pip check runs after each install) in under a minute instead of
+# about 2.5 on a fresh machine; `pip install -e .` still works for anyone who prefers pip. Bytecode is
+# compiled at install, as pip does: with PYTHONDONTWRITEBYTECODE set, every process would compile ZenML,
+# MLflow and BentoML from source again (the test suite took 748 s instead of 567 s).
 UV_VERSION := 0.13.9
-INSTALL := $(PY) -m uv pip install --quiet --python $(PY)
+INSTALL := $(PY) -m uv pip install --quiet --compile-bytecode --python $(PY)
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
