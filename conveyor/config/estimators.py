@@ -135,7 +135,7 @@ def check_candidate(
     except EstimatorProblem as problem:
         return [problem]
     except Exception as exc:  # noqa: BLE001 - a class that cannot be built with no arguments is reported, not raised
-        return [EstimatorProblem(key, f"{estimator} cannot be created with no arguments: {exc}")]
+        return [EstimatorProblem(key, f"{path} cannot be created with no arguments: {exc}")]
     if not hasattr(instance, "get_params") or not hasattr(instance, "fit"):
         return [EstimatorProblem(key, f"{path} does not follow the scikit-learn estimator API (fit, get_params)")]
     fits = is_classifier(instance) if task == "classification" else is_regressor(instance)

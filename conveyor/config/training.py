@@ -87,6 +87,10 @@ class Split(Strict):
         None, description="stratify the holdout split by the target; null = yes for classification, no for regression"
     )
 
+    def stratified(self, task: str) -> bool:
+        """Whether the holdout split is stratified: as configured, else for classification only."""
+        return self.stratify if self.stratify is not None else task == "classification"
+
 
 class Range(Strict):
     """A search range sampled by the randomized search: uniform, log-uniform (``log``), integers (``int``)."""
@@ -171,8 +175,8 @@ class TrainingParams(Strict):
 
     @property
     def stratify(self) -> bool:
-        """Whether the holdout split is stratified: as configured, else for classification only."""
-        return self.split.stratify if self.split.stratify is not None else self.task == "classification"
+        """Whether the holdout split is stratified (``Split.stratified`` for this task)."""
+        return self.split.stratified(self.task)
 
     @model_validator(mode="after")
     def _consistent(self) -> TrainingParams:

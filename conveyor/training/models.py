@@ -42,21 +42,21 @@ def preprocessor(features: Features) -> ColumnTransformer:
     )
 
 
-def _needs_encoded_labels(estimator: Any) -> bool:
-    """XGBoost's classifiers take only the labels 0..n-1; Conveyor's targets may be strings ("yes"/"no")."""
-    return is_classifier(estimator) and type(estimator).__module__.startswith("xgboost")
+def _with_label_encoding(estimator: Any) -> Any:
+    """XGBoost's classifiers take only the labels 0..n-1 and Conveyor's targets may be strings ("yes"/"no"):
+    such an estimator is wrapped so that it learns encoded labels and answers in the original ones."""
+    needs = is_classifier(estimator) and type(estimator).__module__.startswith("xgboost")
+    return EncodedLabels(estimator) if needs else estimator
 
 
 def candidate_estimator(candidate: Candidate, task: str, seed: int) -> Any:
     """The candidate's estimator with its fixed params and the run's seed; labels encoded where it needs that."""
-    estimator = make_estimator(task, seed, candidate.family, candidate.estimator, candidate.params)
-    return EncodedLabels(estimator) if _needs_encoded_labels(estimator) else estimator
+    return _with_label_encoding(make_estimator(task, seed, candidate.family, candidate.estimator, candidate.params))
 
 
 def build_pipeline(family: str, features: Features, seed: int, task: str = "classification") -> Pipeline:
     """The preprocessing in front of a ``family``'s estimator (labels encoded where the estimator needs that)."""
-    estimator = make_estimator(task, seed, family)
-    estimator = EncodedLabels(estimator) if _needs_encoded_labels(estimator) else estimator
+    estimator = _with_label_encoding(make_estimator(task, seed, family))
     return Pipeline([("preprocess", preprocessor(features)), (ESTIMATOR_STEP, estimator)])
 
 

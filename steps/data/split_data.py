@@ -18,12 +18,11 @@ def split_data(
     dataset: pd.DataFrame, target: str, split: Split, task: str, seed: int
 ) -> tuple[Annotated[pd.DataFrame, Artifact.TRAIN_SET], Annotated[pd.DataFrame, Artifact.TEST_SET]]:
     """A seeded split, stratified on the target as the config says (by default: for classification only)."""
-    stratify = split.stratify if split.stratify is not None else task == "classification"
     train, test = train_test_split(
         dataset,
         test_size=split.test_size,
         random_state=seed,
-        stratify=dataset[target] if stratify else None,
+        stratify=dataset[target] if split.stratified(task) else None,
     )
     logger.info("Split %d rows into %d train and %d test", len(dataset), len(train), len(test))
     return train.reset_index(drop=True), test.reset_index(drop=True)
