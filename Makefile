@@ -57,8 +57,10 @@ lint: install-dev
 docs: install-dev
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir site
 
+# The suite on TEST_WORKERS pytest-xdist workers; each worker has its own state directory (tests/conftest.py).
+TEST_WORKERS ?= 2
 test: lint docs
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: install-dev
 	$(PY) bench/training.py
