@@ -60,14 +60,13 @@ def regression_metrics(y: Any, predicted: Any) -> dict[str, float]:
     return {k: round(float(v), 6) for k, v in result.items()}
 
 
-def holdout_metrics(model: Pipeline, x: pd.DataFrame, y: pd.Series) -> dict[str, float]:
-    """The task's metrics on a holdout set: regression's errors, or accuracy, F1, ROC AUC and log loss
-    (macro/one-vs-rest for multiclass)."""
-    if is_regressor(model):
-        return regression_metrics(y, model.predict(x))
-    classes = list(model.classes_)
-    predicted = model.predict(x)
-    proba = model.predict_proba(x)
+def classification_metrics(y: Any, predicted: Any, proba: Any, classes: list[Any]) -> dict[str, float]:
+    """Accuracy, F1, log loss and ROC AUC (macro/one-vs-rest for multiclass) of predictions against the truth.
+
+    ``proba`` has one column per class of ``classes``, in that order. ROC AUC is left out when ``y`` does not
+    hold every class (it is undefined then).
+    """
+    y = pd.Series(np.asarray(y))
     binary = len(classes) == 2
     result = {
         "accuracy": skm.accuracy_score(y, predicted),
@@ -83,6 +82,13 @@ def holdout_metrics(model: Pipeline, x: pd.DataFrame, y: pd.Series) -> dict[str,
             else skm.roc_auc_score(y, proba, multi_class="ovr", labels=classes)
         )
     return {k: round(float(v), 6) for k, v in result.items()}
+
+
+def holdout_metrics(model: Pipeline, x: pd.DataFrame, y: pd.Series) -> dict[str, float]:
+    """The task's metrics of a fitted model on a holdout set: regression's errors, or classification's."""
+    if is_regressor(model):
+        return regression_metrics(y, model.predict(x))
+    return classification_metrics(y, model.predict(x), model.predict_proba(x), list(model.classes_))
 
 
 def _figure_to_image(figure: Any) -> Any:
