@@ -17,9 +17,12 @@ from conveyor.config.loader import KeyedProblems, ModelSection, RunConfig, Stric
 from conveyor.config.monitoring import (
     CurrentData,
     DriftSettings,
+    GroundTruth,
+    LabelFile,
     MonitoringConfig,
     MonitoringParams,
     MonitoringThresholds,
+    PerformanceThresholds,
     Retraining,
 )
 from conveyor.config.training import (
@@ -63,6 +66,9 @@ __all__ = [
     "MonitoringConfig",
     "MonitoringParams",
     "MonitoringThresholds",
+    "GroundTruth",
+    "LabelFile",
+    "PerformanceThresholds",
     "PredictionLogSettings",
     "Retraining",
     "RunConfig",

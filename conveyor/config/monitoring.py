@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from conveyor.config.loader import RunConfig, Strict
+from conveyor.config.training import Limit, MetricName
 
 NumericDriftMethod = Literal["wasserstein", "psi", "jensenshannon", "hellinger", "kl_div", "ks", "anderson", "mannw"]
 CategoricalDriftMethod = Literal["jensenshannon", "psi", "hellinger", "kl_div", "chisquare"]
@@ -80,12 +81,57 @@ class Retraining(Strict):
     )
 
 
+class LabelFile(Strict):
+    """Ground truth in bulk: a table with an ``id`` column (the predictions' ids) and a label column."""
+
+    kind: Literal["csv", "parquet"]
+    path: str = Field(description="a path (relative to the project root) or a URI")
+    column: str | None = Field(None, description="the label column; null = the model's target column")
+
+
+class GroundTruth(Strict):
+    """Where the labels of live predictions come from; they are joined to the prediction log by ``id``."""
+
+    log: str | None = Field(
+        None,
+        description="the labels log that POST /feedback appends to (a file, or a directory or prefix of shipped "
+        "logs); null = labels.jsonl beside the prediction log that `current` reads",
+    )
+    files: list[LabelFile] = Field([], description="csv/parquet files of labels, read after the labels log")
+
+
+class PerformanceThresholds(Strict):
+    """When the champion's live metrics (on the labelled rows of the window) say it has degraded."""
+
+    min_labelled_rows: int = Field(
+        100, gt=0, description="fewer labelled rows in the window: 'not_enough_labels', neither ok nor degraded"
+    )
+    max_drop: float = Field(
+        0.1,
+        ge=0.0,
+        description="degraded when a checked metric is worse than the model's holdout value by more than this "
+        "share of it (0.1: 10%; a drop for accuracy, a rise for rmse)",
+    )
+    metrics: list[MetricName] | None = Field(
+        None,
+        description="the metrics the verdict checks against the holdout; null = accuracy and f1 (classification), "
+        "rmse and mae (regression)",
+    )
+    limits: dict[MetricName, Limit] = Field(
+        {}, description="absolute floors (min) and ceilings (max) of live metrics, as gate.limits"
+    )
+
+
 class MonitoringParams(Strict):
     seed: int
     current: CurrentData
     drift: DriftSettings
     thresholds: MonitoringThresholds
-    policy: Literal["warn", "fail", "retrain"]
+    labels: GroundTruth = GroundTruth()
+    performance: PerformanceThresholds = PerformanceThresholds()
+    policy: Literal["warn", "fail", "retrain"] = Field(
+        description="what a breach (drift, or degraded performance) does"
+    )
     retrain: Retraining
 
 

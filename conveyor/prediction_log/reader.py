@@ -81,6 +81,9 @@ def read_features(
 ) -> pd.DataFrame:
     """The logged feature rows (newest ``last`` of them), optionally for one model version only.
 
+    Besides the features, ``_prediction``, ``_ts``, ``_version``, ``_id`` (the prediction's id; None on lines
+    logged before ids existed) and ``_probabilities`` (a classifier's class -> probability dict, else None).
+
     Rows logged as synthetic traffic are left out unless ``synthetic`` is true.
     """
     rows, left_out = [], 0
@@ -91,7 +94,14 @@ def read_features(
             left_out += 1
             continue
         rows.append(
-            {**r["features"], "_prediction": r.get("prediction"), "_ts": r.get("ts"), "_version": r.get("version")}
+            {
+                **r["features"],
+                "_prediction": r.get("prediction"),
+                "_ts": r.get("ts"),
+                "_version": r.get("version"),
+                "_id": r.get("id"),
+                "_probabilities": r.get("probabilities"),
+            }
         )
     if left_out:
         logger.info("Left out %d synthetic record(s) of the prediction log (parity checks, smoke tests)", left_out)
