@@ -6,6 +6,7 @@
     ├── DataSourceError           a data source cannot be read
     ├── DataValidationError       data broke the validation rules (lists every violation)
     ├── NoChampionError           an operation needs a champion model and there is none
+    ├── RollbackError             a rollback's model or target version is unusable, or the champion moved meanwhile
     ├── ServingError              the champion cannot be imported into or served from BentoML's store
     ├── DeploymentError           a deployment did not come up, or its predictions differ from the model's
     ├── ReferenceDataError        the champion's training data (the drift reference) cannot be found
@@ -61,6 +62,10 @@ class NoChampionError(ConveyorError):
     """No model carries the champion alias yet."""
 
 
+class RollbackError(ConveyorError):
+    """A rollback cannot move the champion: unknown model or version, no previous champion, an unloadable run."""
+
+
 class ServingError(ConveyorError):
     """The champion cannot be imported into, or served from, BentoML's model store."""
 
@@ -83,8 +88,9 @@ class DriftBreachError(ConveyorError):
     def __init__(self, reasons: list[str]):
         self.reasons = reasons
         super().__init__(
-            f"drift monitoring breached its thresholds:\n{bullet_list(reasons)}\n"
-            "Open the drift report artifact to see why; retrain (policy `retrain`) or adjust `thresholds`."
+            f"monitoring breached its thresholds:\n{bullet_list(reasons)}\n"
+            "Open the drift page or the performance page artifact to see why; retrain (policy `retrain`) or "
+            "adjust `thresholds` / `performance`."
         )
 
 

@@ -13,7 +13,15 @@ from conveyor.config.deployment import (
     PredictionLogSettings,
     ServiceSettings,
 )
-from conveyor.config.loader import KeyedProblems, ModelSection, RunConfig, Strict, apply_override, load_run_config
+from conveyor.config.loader import (
+    CardSection,
+    KeyedProblems,
+    ModelSection,
+    RunConfig,
+    Strict,
+    apply_override,
+    load_run_config,
+)
 from conveyor.config.monitoring import (
     CurrentData,
     DriftSettings,
@@ -25,11 +33,14 @@ from conveyor.config.monitoring import (
     PerformanceThresholds,
     Retraining,
 )
+from conveyor.config.rollback import DEFAULT_ROLLBACK_REASON, RollbackConfig, RollbackParams
 from conveyor.config.training import (
     LOWER_IS_BETTER,
+    TASK_METRICS,
     Candidate,
     ColumnRule,
     DataSource,
+    Explain,
     Features,
     Gate,
     Limit,
@@ -41,13 +52,16 @@ from conveyor.config.training import (
 )
 
 __all__ = [
+    "DEFAULT_ROLLBACK_REASON",
     "LOWER_IS_BETTER",
+    "TASK_METRICS",
     "BatchInferenceConfig",
     "BatchInferenceParams",
     "BatchInput",
     "BatchOutput",
     "Batching",
     "Candidate",
+    "CardSection",
     "ColumnRule",
     "CurrentData",
     "DataSource",
@@ -57,6 +71,7 @@ __all__ = [
     "DeploymentMode",
     "DeploymentParams",
     "DriftSettings",
+    "Explain",
     "Features",
     "Gate",
     "KeyedProblems",
@@ -71,6 +86,8 @@ __all__ = [
     "PerformanceThresholds",
     "PredictionLogSettings",
     "Retraining",
+    "RollbackConfig",
+    "RollbackParams",
     "RunConfig",
     "Selection",
     "ServiceSettings",

@@ -23,7 +23,7 @@ from conveyor.monitoring.drift import DriftResult
 REFERENCE_COLOUR, CURRENT_COLOUR = "#4c72b0", "#dd8452"
 MAX_CATEGORIES = 12  # the most frequent categories drawn; the rest are summed as "other"
 
-_STYLE = """
+PAGE_STYLE = """
 body { font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; margin: 16px; color: #222; }
 h1 { font-size: 20px; margin: 0 0 4px; } p.summary { margin: 0 0 14px; font-size: 14px; }
 table { border-collapse: collapse; font-size: 13px; margin-bottom: 18px; }
@@ -37,7 +37,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 """
 
 
-def _png(figure: Any) -> str:
+def png_base64(figure: Any) -> str:
+    """A matplotlib figure as base64 PNG, for an inline <img> (pages without scripts)."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
     return base64.b64encode(buffer.getvalue()).decode()
@@ -82,7 +83,7 @@ def _chart(kind: str, reference: pd.Series, current: pd.Series) -> str:
         (_numeric_chart if kind == "numeric" else _categorical_chart)(axis, reference, current)
         axis.legend(fontsize=8, frameon=False, ncol=2, loc="lower center", bbox_to_anchor=(0.5, 1.0))
         axis.tick_params(labelsize=8)
-        return _png(figure)
+        return png_base64(figure)
     finally:
         plt.close(figure)
 
@@ -120,7 +121,7 @@ def drift_page(result: DriftResult, reference: pd.DataFrame, current: pd.DataFra
         )
     return (
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        f"<style>{_STYLE}</style></head><body><h1>{html.escape(title)}</h1>"
+        f"<style>{PAGE_STYLE}</style></head><body><h1>{html.escape(title)}</h1>"
         f'<p class="summary">{html.escape(headline)}</p>'
         "<table><thead><tr><th>column</th><th>role</th><th>kind</th><th>method</th><th>score</th><th>threshold</th>"
         "<th>verdict</th><th>missing (reference)</th><th>missing (current)</th></tr></thead>"
