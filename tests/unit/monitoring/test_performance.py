@@ -113,9 +113,8 @@ def test_absolute_limits_and_metrics_of_the_wrong_task() -> None:
 def test_a_regressors_rise_in_error_is_degraded() -> None:
     rng = np.random.default_rng(0)
     truth = rng.normal(100, 20, 150)
-    frame = pd.DataFrame(
-        {"_prediction": truth + rng.normal(0, 30, 150), "_ts": None, "_version": "1", "_id": [f"r{i}" for i in range(150)]}
-    )
+    ids = [f"r{i}" for i in range(150)]
+    frame = pd.DataFrame({"_prediction": truth + rng.normal(0, 30, 150), "_ts": None, "_version": "1", "_id": ids})
     labelled, stats = join_labels(frame, pd.DataFrame({"id": frame["_id"], "label": truth}), [], "1", "regression", [])
     decision = decide_performance(
         labelled, stats, model="r", version="1", task="regression", classes=[],
