@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from conveyor.errors import ConfigError, ConveyorError
 
@@ -25,11 +25,23 @@ class Strict(BaseModel):
 
 
 
+class CardSection(Strict):
+    """What the model card says about the model's use; a key left out shows as "not stated" on the card."""
+
+    intended_use: str | None = Field(None, description="what the model is for, for whom, which decisions it informs")
+    limitations: str | None = Field(
+        None, description="known weaknesses and where not to use it (the card adds the ones training can see)"
+    )
+    ethical_considerations: str | None = Field(None, description="risks to people, sensitive data, needed oversight")
+    owner: str | None = Field(None, description="the team or person accountable for the model")
+
+
 class ModelSection(Strict):
     name: str
     description: str | None = None
     license: str | None = None
     tags: list[str] = []
+    card: CardSection = Field(CardSection(), description="the text of the model card that training writes")
 
 
 class RunConfig(Strict):

@@ -159,6 +159,21 @@ class Gate(Strict):
         ge=0.0, description="challenger must beat the champion by this much, in the metric's own direction"
     )
     limits: dict[MetricName, Limit] = {}
+    confidence: float = Field(
+        0.95,
+        ge=0.5,
+        lt=1.0,
+        description="the paired bootstrap's confidence: the challenger must beat the champion by min_improvement, "
+        "and the trivial baseline, with this confidence",
+    )
+    bootstrap: int = Field(1000, ge=100, description="paired bootstrap resamples of the holdout rows")
+
+
+class Explain(Strict):
+    """Global feature importance of the selected model on the holdout, for the chart and the model card."""
+
+    n_repeats: int = Field(5, ge=1, description="shuffles of each feature; the chart's error bars are their spread")
+    max_rows: int = Field(2000, gt=0, description="holdout rows scored; a larger holdout is sampled (seeded)")
 
 
 class TrainingParams(Strict):
@@ -172,6 +187,7 @@ class TrainingParams(Strict):
     candidates: dict[str, Candidate]
     selection: Selection
     gate: Gate
+    explain: Explain = Explain()
 
     @property
     def stratify(self) -> bool:
