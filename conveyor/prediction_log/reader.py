@@ -2,15 +2,13 @@
 
 The reader takes a local path or a URI (``s3://bucket/logs/predictions.jsonl``, through fsspec); a directory or
 prefix (``s3://bucket/prediction-logs/``) of logs shipped there from several hosts is read whole, rotated
-backups included. Records logged as synthetic traffic are left out of ``read_features``.
+backups included, except the labels logs in it (``labels.is_labels_log``). Records logged as synthetic traffic
+are left out of ``read_features``.
 """
 
 from __future__ import annotations
 
-import glob
-import json
 import logging
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,47 +16,30 @@ from typing import Any
 import pandas as pd
 from fsspec import AbstractFileSystem
 
-from conveyor.platform import storage
+from conveyor.prediction_log import files
 from conveyor.prediction_log.format import SYNTHETIC, records_of
+from conveyor.prediction_log.labels import is_labels_log
 
 logger = logging.getLogger(__name__)
 
-_LOG_FILE = re.compile(r"^(?P<log>.+\.jsonl)(?:\.(?P<index>\d+))?$")
+
+def _is_prediction_log(path: str) -> bool:
+    return not is_labels_log(path)
 
 
 def log_files(location: str | Path, key: str = "current.path") -> tuple[AbstractFileSystem, list[list[str]]]:
-    """The filesystem and the files of each log at ``location``, every log's files oldest first.
+    """The filesystem and the files of each prediction log at ``location``, every log's files oldest first.
 
     ``location`` is one log (a local path or URI of the live file; its rotated backups ``<name>.<n>`` beside
     it are included) or a directory or prefix (ending in ``/``) of shipped logs: every ``*.jsonl`` and
-    ``*.jsonl.<n>`` file below it, grouped by log.
+    ``*.jsonl.<n>`` file below it except the labels logs, grouped by log.
     """
-    fs, path = storage.filesystem(storage.locate(location), key)
-    logs: dict[str, list[tuple[int, str]]] = {}
-    if str(location).endswith("/") or fs.isdir(path):
-        for file in fs.find(path):
-            match = _LOG_FILE.match(file)
-            if match is not None:
-                logs.setdefault(match["log"], []).append((int(match["index"] or 0), file))
-    else:
-        suffixes = ((file[len(path) + 1 :], file) for file in fs.glob(f"{glob.escape(path)}.*"))
-        backups = [(int(suffix), file) for suffix, file in suffixes if suffix.isdigit()]
-        if backups or fs.exists(path):
-            logs[path] = [*backups, *([(0, path)] if fs.exists(path) else [])]
-    return fs, [[file for _, file in sorted(files, reverse=True)] for _, files in sorted(logs.items())]
+    return files.log_files(location, key, select=_is_prediction_log)
 
 
 def _read(fs: AbstractFileSystem, file: str) -> Iterator[dict[str, Any]]:
-    try:
-        with fs.open(file, "rt", encoding="utf-8") as handle:
-            for line in handle:
-                try:
-                    entry = json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # a torn last line, written while the service was stopped
-                yield from records_of(entry)
-    except FileNotFoundError:
-        return  # rotated away between listing and reading
+    for entry in files.read_lines(fs, file):
+        yield from records_of(entry)
 
 
 def iter_records(location: str | Path, key: str = "current.path") -> Iterator[dict[str, Any]]:
@@ -72,7 +53,7 @@ def iter_records(location: str | Path, key: str = "current.path") -> Iterator[di
         for file in logs[0]:
             yield from _read(fs, file)
         return
-    records = [record for files in logs for file in files for record in _read(fs, file)]
+    records = [record for log in logs for file in log for record in _read(fs, file)]
     yield from sorted(records, key=lambda r: str(r.get("ts") or ""))
 
 

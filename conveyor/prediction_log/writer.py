@@ -14,6 +14,8 @@ Built on the standard library's ``logging.handlers``: ``PredictionLogWriter`` is
   ``backups=0`` the full file is deleted. A file may pass ``max_bytes`` by one append.
 - Every append opens the file by its path, so several worker processes share one log and its rotation.
 - Counts are predicted records (``rows_in``), not log lines.
+
+The labels log (``conveyor.prediction_log.labels``) uses the same writer, called directly and ``durable``.
 """
 
 from __future__ import annotations
@@ -49,18 +51,22 @@ class PredictionLogWriter(RotatingFileHandler):
     A logging handler whose records carry a list of entries in ``msg``; ``append`` writes entries directly.
     """
 
-    def __init__(self, path: Path, max_bytes: int = 50_000_000, backups: int = 5):
+    def __init__(self, path: Path, max_bytes: int = 50_000_000, backups: int = 5, durable: bool = False):
         super().__init__(path, maxBytes=max_bytes, backupCount=backups, delay=True)
         self.path = Path(self.baseFilename)
+        self.durable = durable
 
     def append(self, entries: Iterable[dict[str, Any]]) -> None:
         """Write entries (records, or column-wise batches) as JSON lines; raises OSError when the disk refuses
-        (callers decide what to do)."""
+        (callers decide what to do). A ``durable`` writer has them on disk (``os.fsync``) when it returns."""
         lines = _lines(entries)
         if self.shouldRollover(None):
             self.doRollover()
         with self._open() as handle:
             handle.write(lines)
+            if self.durable:
+                handle.flush()
+                os.fsync(handle.fileno())
 
     def emit(self, record: logging.LogRecord) -> None:
         """Append the entries in ``record.msg``; a failure goes to ``handleError``."""
