@@ -4,12 +4,19 @@
 the model tag is chosen); the deployment pipeline builds a Bento that pins the exact version.
 
 Endpoints (all POST with JSON, documented with examples on the OpenAPI page at /):
-  /predict          one record -> label, class probabilities, model version (a classifier), or
-                    prediction (a number) and model version (a regressor); the stored schema's task says which
-  /predict_batch    a list of records (at most ``max_batch_rows``) -> one prediction per record
+  /predict          one record -> prediction id, label, class probabilities, model version (a classifier), or
+                    id, prediction (a number) and model version (a regressor); the stored schema's task says which
+  /predict_batch    a list of records (at most ``max_batch_rows``) -> one prediction per record, each with its id
   /predict_batched  a list of records, merged with other requests by BentoML's adaptive batching
+  /feedback         a list of ``{"id", "label"}`` (at most ``max_batch_rows``): ground truth for predictions by
+                    id -> ``{"accepted": n}``, answered once the labels are on disk in the labels log
   /model_info       model name, version, metrics and model card
 BentoML adds /healthz, /livez, /readyz (ready once the model is loaded) and /metrics (Prometheus).
+
+Every prediction gets a new id (a random UUID, 32 hex characters), in its answer and in the prediction log.
+A label is a class of the model (a classifier's) or a finite number (a regressor's); an unknown class or a
+wrong type is a 400 naming the record and field. Labels for ids this service never answered are accepted too
+(another replica's, or ones whose predictions are logged later): the monitoring pipeline matches them.
 """
 
 from __future__ import annotations
@@ -27,8 +34,10 @@ from conveyor.compat.bento_io import speed_up_json_io
 from conveyor.features.requests import columns_of, record_type, to_frame
 from conveyor.features.schema import task_of
 from conveyor.platform.env import configure_environment
-from conveyor.prediction_log.format import traffic_of
+from conveyor.prediction_log.format import new_ids, traffic_of
+from conveyor.prediction_log.labels import LabelsLog, labels_path
 from conveyor.prediction_log.writer import AsyncPredictionLog, PredictionLogWriter
+from conveyor.serving.feedback import EXAMPLE_ID, feedback_type
 from conveyor.serving.request_guard import RequestGuard
 from conveyor.serving.settings import model_tag, prediction_log_path, service_metrics, service_settings
 from conveyor.serving.traffic_metrics import BoundedTrafficMetrics
@@ -46,8 +55,10 @@ REGRESSION = task_of(FEATURE_SCHEMA) == "regression"
 _CLASSES: list[str] = FEATURE_SCHEMA.get("classes") or ["no", "yes"]  # for the OpenAPI example
 Record = record_type(FEATURE_SCHEMA)
 Batch = Annotated[list[Record], Field(min_length=1, max_length=SETTINGS.max_batch_rows)]  # type: ignore[valid-type]
+Feedback = feedback_type(FEATURE_SCHEMA, SETTINGS.max_batch_rows)
 
 METRICS = service_metrics()
+ID_DESCRIPTION = "the prediction's id (32 hex characters): send it to /feedback with the true label"
 
 
 class Prediction(BaseModel):
@@ -56,6 +67,7 @@ class Prediction(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
             "example": {
+                "id": EXAMPLE_ID,
                 "label": _CLASSES[0],
                 "probabilities": {c: round(1 / len(_CLASSES), 3) for c in _CLASSES},
                 "model_version": "1",
@@ -63,6 +75,7 @@ class Prediction(BaseModel):
         }
     )
 
+    id: str = Field(description=ID_DESCRIPTION)
     label: str = Field(description="the predicted class")
     probabilities: dict[str, float] = Field(description="probability of each class")
     model_version: str = Field(description="the MLflow registry version that made the prediction")
@@ -71,14 +84,25 @@ class Prediction(BaseModel):
 class ValuePrediction(BaseModel):
     """A regressor's answer for one record."""
 
-    model_config = ConfigDict(json_schema_extra={"example": {"prediction": 151.5, "model_version": "1"}})
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"id": EXAMPLE_ID, "prediction": 151.5, "model_version": "1"}}
+    )
 
+    id: str = Field(description=ID_DESCRIPTION)
     prediction: float = Field(description=f"the predicted value of {FEATURE_SCHEMA.get('target')!r}")
     model_version: str = Field(description="the MLflow registry version that made the prediction")
 
 
 # The answer's shape follows the task the model was trained for.
 Answer = ValuePrediction if REGRESSION else Prediction
+
+
+class FeedbackAnswer(BaseModel):
+    """What /feedback took."""
+
+    model_config = ConfigDict(json_schema_extra={"example": {"accepted": 1}})
+
+    accepted: int = Field(description="labels appended to the labels log (all of the request's)")
 
 
 class ModelInfo(BaseModel):
@@ -120,6 +144,7 @@ class Conveyor:
             on_drop=METRICS.log_dropped.inc,
             on_error=METRICS.log_failed.inc,
         )
+        self.labels = LabelsLog(labels_path(prediction_log_path(SETTINGS)), log.max_bytes, log.backups)
         # Everything loaded so far (BentoML, pydantic, scikit-learn, the model) lives as long as the worker:
         # moved out of the garbage collector's sight, it is not rescanned each time requests allocate.
         gc.freeze()
@@ -131,6 +156,7 @@ class Conveyor:
     @bentoml.on_shutdown
     def close_log(self) -> None:
         self.log.close()
+        self.labels.close()
 
     def _predict(
         self, records: list[dict[str, Any]], endpoint: str, traffic: str | None = None
@@ -141,21 +167,27 @@ class Conveyor:
         classes, version = self.classes, self.version
         columns = columns_of(records, FEATURE_SCHEMA)
         frame = to_frame(columns, FEATURE_SCHEMA)
+        ids = new_ids(len(records))
         entry: dict[str, Any] = {
             "ts": datetime.now(UTC).isoformat(), "model": self.name, "version": version, "rows": len(records),
-            "features": columns,
+            "id": ids, "features": columns,
         }
         out: list[dict[str, Any]]
         if REGRESSION:
             values = np.asarray(self.model.predict(frame), dtype="float64").tolist()
-            out = [{"prediction": value, "model_version": version} for value in values]
+            out = [
+                {"id": i, "prediction": value, "model_version": version} for i, value in zip(ids, values, strict=True)
+            ]
             entry["prediction"] = values
         else:
             probabilities = self.model.predict_proba(frame)
             labels = np.asarray(classes)[probabilities.argmax(axis=1)].tolist()
             out = [
-                {"label": label, "probabilities": dict(zip(classes, row, strict=True)), "model_version": version}
-                for label, row in zip(labels, probabilities.tolist(), strict=True)
+                {
+                    "id": i, "label": label, "probabilities": dict(zip(classes, row, strict=True)),
+                    "model_version": version,
+                }
+                for i, label, row in zip(ids, labels, probabilities.tolist(), strict=True)
             ]
             entry["prediction"] = labels
             entry["probabilities"] = dict(zip(classes, probabilities.T.tolist(), strict=True))
@@ -184,6 +216,19 @@ class Conveyor:
     def predict_batched(self, records: Batch, /) -> list[Answer]:  # type: ignore[valid-type]
         """Predict a list of records, merged with concurrent requests into one model call (adaptive batching)."""
         return self._predict(records, "predict_batched")  # type: ignore[return-value]
+
+    @bentoml.api(route="/feedback")
+    def feedback(self, labels: Feedback, /) -> FeedbackAnswer:  # type: ignore[valid-type]
+        """Take true labels of predictions by id; the answer comes once they are on disk in the labels log."""
+        try:
+            accepted = self.labels.append(labels, self.name, self.version)
+        except OSError as error:
+            logger.error(
+                "Labels log %s is not writable (%s): %d labels refused with 503, none taken; free space or fix the "
+                "path (service.prediction_log.path: the labels log is beside it)", self.labels.path, error, len(labels),
+            )
+            raise bentoml.exceptions.ServiceUnavailable("labels log not writable; send again later") from error
+        return FeedbackAnswer(accepted=accepted)
 
     @bentoml.api(route="/model_info")
     def model_info(self) -> ModelInfo:

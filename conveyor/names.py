@@ -26,6 +26,8 @@ class Artifact(StrEnum):
     CURVES = "curves"
     PREDICTED_VS_ACTUAL = "predicted_vs_actual"  # regression
     RESIDUALS = "residuals"  # regression
+    FEATURE_IMPORTANCE = "feature_importance"  # permutation importance per input column on the holdout
+    IMPORTANCE_CHART = "importance_chart"
     CLASS_BALANCE = "class_balance"
     REGISTERED_VERSION = "registered_version"
     GATE_DECISION = "gate_decision"

@@ -6,6 +6,7 @@ from conveyor.config import ModelSection, TrainingParams
 from steps import (
     evaluate_model,
     evaluate_regressor,
+    explain_model,
     gate_model,
     load_data,
     model_card,
@@ -56,6 +57,16 @@ def training_pipeline(params: TrainingParams, model: ModelSection) -> None:
     metrics, _, _ = evaluate(
         model=best_model, best_candidate=best_name, test_set=test_set, target=params.target, features=features
     )
+    importance, _ = explain_model(
+        model=best_model,
+        best_candidate=best_name,
+        test_set=test_set,
+        target=params.target,
+        features=features,
+        metric=params.selection.metric,
+        explain=params.explain,
+        seed=params.seed,
+    )
     registered, schema = register_model.with_options(model=registry)(
         model=best_model,
         best_candidate=best_name,
@@ -86,4 +97,7 @@ def training_pipeline(params: TrainingParams, model: ModelSection) -> None:
         test_set=test_set,
         source=params.data,
         seed=params.seed,
+        about=model.card,
+        importance=importance,
+        explain=params.explain,
     )

@@ -5,7 +5,7 @@ from steps.deployment import build_bento, check_parity, deploy_service, import_m
 from steps.inference import load_batch, predict_batch, validate_batch
 from steps.monitoring import act_on_drift, decide_drift, drift_report, load_current, load_reference, measure_drift
 from steps.registry import gate_model, model_card, promote_model, register_model
-from steps.training import evaluate_model, evaluate_regressor, select_best, train_candidates
+from steps.training import evaluate_model, evaluate_regressor, explain_model, select_best, train_candidates
 
 __all__ = [
     "build_bento",
@@ -24,6 +24,7 @@ __all__ = [
     "measure_drift",
     "evaluate_model",
     "evaluate_regressor",
+    "explain_model",
     "gate_model",
     "load_data",
     "model_card",

@@ -6,9 +6,16 @@ from typing import Any
 
 import pandas as pd
 
+from conveyor.config import CardSection, Explain
 from conveyor.features.schema import task_of
+from conveyor.names import Artifact
 from conveyor.platform.versions import RegisteredVersion
+from conveyor.training.explain import scored_rows
 from conveyor.training.gate import GateDecision, Promotion
+
+# What the card says for a `model.card` key the run config leaves out: it never invents the text.
+NOT_STATED = "not stated"
+IMPORTANCE_CHART_FILE = "importance_chart.png"  # beside the card in the MLflow run's artifacts
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
@@ -31,6 +38,29 @@ def _target(schema: dict[str, Any], data: dict[str, Any]) -> str:
     )
 
 
+def _stated(text: str | None) -> str:
+    return text.strip() if text and text.strip() else f"_{NOT_STATED}_"
+
+
+def _importance(table: pd.DataFrame | None, metric: str, explain: Explain, data: dict[str, Any]) -> str:
+    if table is None:
+        return "## Feature importance\n_not computed_\n"
+    rows = [
+        {**r, "importance_mean": f"{r['importance_mean']:.4f}", "importance_std": f"{r['importance_std']:.4f}"}
+        for r in table.to_dict(orient="records")
+    ]
+    return f"""## Feature importance
+Permutation importance on {scored_rows(data["holdout_rows"], explain)} holdout rows ({explain.n_repeats} \
+shuffles per feature, seed {data["seed"]}): how much `{metric}` worsens when one input column is shuffled.
+A categorical feature counts once, however many one-hot columns it becomes; near zero means the model does
+not rely on the feature (on this holdout).
+
+{_table(rows)}
+Chart: the `{Artifact.IMPORTANCE_CHART}` artifact in the dashboard, and `{IMPORTANCE_CHART_FILE}` beside this card
+in the MLflow run's artifacts.
+"""
+
+
 def render_card(
     registered: RegisteredVersion,
     metrics: dict[str, Any],
@@ -39,8 +69,17 @@ def render_card(
     leaderboard: pd.DataFrame,
     schema: dict[str, Any],
     data: dict[str, Any],
+    *,
+    about: CardSection | None = None,
+    importance: pd.DataFrame | None = None,
+    explain: Explain | None = None,
 ) -> str:
-    """The card: what the model is, what it was trained on, how good it is, and whether it serves."""
+    """The card: what the model is for, what it was trained on, how good it is, why, and whether it serves.
+
+    ``about`` is the run config's ``model.card`` (keys left out read "not stated"); ``importance`` is the
+    ``feature_importance`` table, computed with ``explain`` on ``data["holdout_rows"]`` holdout rows.
+    """
+    about = about or CardSection()
     features = [
         {
             "feature": f["name"],
@@ -61,6 +100,10 @@ def render_card(
 
 Candidate **{registered.candidate}**; ZenML model version {registered.zenml_model_version};
 MLflow run `{registered.run_id}`. Status: {status}.
+Owner: {_stated(about.owner)}.
+
+## Intended use
+{_stated(about.intended_use)}
 
 ## Data
 Source: `{data["source"]}`, seed {data["seed"]}, {data["rows"]} training rows.
@@ -70,6 +113,7 @@ Source: `{data["source"]}`, seed {data["seed"]}, {data["rows"]} training rows.
 {_table(features)}
 ## Holdout metrics
 {_table([metrics])}
+{_importance(importance, decision.metric, explain or Explain(), data)}
 ## Candidates (best first)
 {_table(board.to_dict(orient="records"))}
 ## Gate decision
@@ -79,8 +123,14 @@ Challenger: `{decision.challenger}`; champion (version {decision.champion_versio
 minimum improvement {decision.min_improvement} on `{decision.metric}`.
 
 ## Limitations
+{_stated(about.limitations)}
+
+Known from how it was trained:
 - Trained on the data above only; inputs outside the listed ranges or categories are extrapolation
   (unknown categories are ignored by the one-hot encoder, not rejected by the model itself).
 - Metrics come from one holdout split; small test sets make them noisy.
 - The model has not been checked for fairness across groups; do that before using it on people.
+
+## Ethical considerations
+{_stated(about.ethical_considerations)}
 """

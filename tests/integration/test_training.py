@@ -8,6 +8,7 @@ from typing import Any
 import mlflow
 import pandas as pd
 import pytest
+from PIL import Image
 from zenml.client import Client
 
 from conveyor.errors import DataValidationError
@@ -16,6 +17,8 @@ from conveyor.platform.launcher import run_pipeline
 from conveyor.platform.launcher import step_output as output
 from conveyor.platform.status import status
 from conveyor.platform.versions import RegisteredVersion
+from conveyor.serving.bento_model import MODEL_CARD_FILE, run_artifact_text
+from conveyor.training.card import IMPORTANCE_CHART_FILE
 from conveyor.training.data import generate_churn
 from conveyor.training.gate import GateDecision, Promotion
 
@@ -64,6 +67,16 @@ def test_best_candidate_wins_and_a_rerun_is_identical_and_not_promoted(local_sta
         config.parameters.features.all
     )
     assert "Gate decision" in str(output(first, "model_card", "model_card"))
+    # Explanations and the card's own text: the same card in the dashboard and beside the model in MLflow.
+    importance = output(first, "explain_model", "feature_importance")
+    assert sorted(importance["feature"]) == sorted(config.parameters.features.all)  # input columns, not one-hot
+    assert isinstance(output(first, "explain_model", "importance_chart"), Image.Image)
+    stored = run_artifact_text(local_stack, registered.run_id, MODEL_CARD_FILE)
+    assert stored == str(output(first, "model_card", "model_card"))
+    assert config.model.card.intended_use in stored
+    assert f"| 1 | {importance.loc[0, 'feature']} |" in stored.split("## Feature importance", 1)[1]
+    beside = {a.path for a in mlflow.MlflowClient(tracking_uri=local_stack).list_artifacts(registered.run_id)}
+    assert {MODEL_CARD_FILE, IMPORTANCE_CHART_FILE} <= beside
 
     second = run_pipeline("training", config, no_cache=True)
     assert output(second, "evaluate_model", "holdout_metrics") == output(first, "evaluate_model", "holdout_metrics")

@@ -33,6 +33,7 @@ def test_predict_one_record_matches_the_model(client: Any, service: Any, record:
     body = response.json()
     expected = service.PIPELINE.predict_proba(pd.DataFrame([record]))[0]
     assert body["model_version"] == "7"
+    assert len(body["id"]) == 32
     assert body["label"] in {"yes", "no"}
     assert body["probabilities"] == pytest.approx(dict(zip(service.PIPELINE.classes_, expected, strict=True)))
 
@@ -44,7 +45,8 @@ def test_batch_endpoints_answer_one_prediction_per_record(client: Any, record: d
     assert response.status_code == 200
     body = response.json()
     assert len(body) == 3
-    assert body[0] == body[2]
+    assert {k: v for k, v in body[0].items() if k != "id"} == {k: v for k, v in body[2].items() if k != "id"}
+    assert len({p["id"] for p in body}) == 3  # the same record twice is two predictions
     assert {p["model_version"] for p in body} == {"7"}
 
 
@@ -148,7 +150,8 @@ def test_openapi_documents_every_endpoint_with_an_example(client: Any) -> None:
     spec = client.get("/docs.json")
     assert spec.status_code == 200
     paths = spec.json()["paths"]
-    for path in ("/predict", "/predict_batch", "/predict_batched", "/model_info", "/healthz", "/readyz", "/metrics"):
+    for path in ("/predict", "/predict_batch", "/predict_batched", "/feedback", "/model_info", "/healthz", "/readyz",
+                 "/metrics"):
         assert path in paths
     assert "example" in json.dumps(spec.json()["components"])
 
@@ -163,7 +166,7 @@ def test_every_prediction_is_logged(client: Any, record: dict[str, Any]) -> None
             break
         time.sleep(0.05)
     assert {"north", "south", "west"} <= set(logged["region"])
-    assert set(logged.columns) >= {*FEATURES.all, "_prediction", "_ts", "_version"}
+    assert set(logged.columns) >= {*FEATURES.all, "_prediction", "_ts", "_version", "_id"}
 
 
 def test_synthetic_traffic_is_logged_but_left_out_of_the_live_features(client: Any, record: dict[str, Any]) -> None:

@@ -18,10 +18,11 @@ import pytest
 from conveyor.features.requests import sample_records
 from conveyor.prediction_log.format import SYNTHETIC, TRAFFIC_HEADER, default_path
 from conveyor.prediction_log.reader import iter_records, read_features
+from conveyor.serving.feedback import EXAMPLE_ID
 from conveyor.serving.parity import Expected, expected_answers, served_parity
 from tests.interface.conftest import SavedModel, bentoml_serve, load_service
 
-NUMBER_ANSWER = {"prediction", "model_version"}
+NUMBER_ANSWER = {"id", "prediction", "model_version"}
 
 
 def _client(tag: str, module_name: str) -> Iterator[Any]:
@@ -57,7 +58,9 @@ def test_a_regressor_answers_a_number_for_each_record(regression: Any, regressio
     expected = expected_answers(regression_model.pipeline, regression_model.schema, records).predictions
     one = regression.post("/predict", json=records[0])
     assert one.status_code == 200
-    assert one.json() == {"prediction": pytest.approx(expected[0], rel=1e-12), "model_version": "11"}
+    answer = one.json()
+    assert answer == {"id": answer["id"], "prediction": pytest.approx(expected[0], rel=1e-12), "model_version": "11"}
+    assert len(answer["id"]) == 32
     for path in ("/predict_batch", "/predict_batched"):
         batch = regression.post(path, json=records)
         assert batch.status_code == 200
@@ -82,7 +85,7 @@ def test_the_openapi_page_documents_the_regression_answer(regression: Any) -> No
     answer = components["ValuePrediction"]
     assert set(answer["properties"]) == NUMBER_ANSWER
     assert answer["properties"]["prediction"]["type"] == "number"
-    assert answer["example"] == {"prediction": 151.5, "model_version": "1"}
+    assert answer["example"] == {"id": EXAMPLE_ID, "prediction": 151.5, "model_version": "1"}
     assert "Prediction" not in components  # the classifier's answer is not offered
 
 
