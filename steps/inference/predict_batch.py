@@ -1,4 +1,5 @@
-"""Score the valid rows with the champion and write the predictions file (and the invalid rows beside it)."""
+"""Score the valid rows with the champion and write the predictions file, one id per prediction (and the invalid
+rows beside it)."""
 
 import logging
 from typing import Annotated
@@ -19,7 +20,10 @@ logger = logging.getLogger(__name__)
 def predict_batch(
     valid_rows: pd.DataFrame, invalid_rows: pd.DataFrame, reference_info: BatchModel, output: BatchOutput
 ) -> Annotated[pd.DataFrame, Artifact.PREDICTIONS]:
-    """The model is the exact champion version resolved when the batch was read; the columns follow its task."""
+    """The model is the exact champion version resolved when the batch was read; the columns follow its task.
+
+    Every predicted row gets its own prediction id (column ``id``), which labels sent later refer to.
+    """
     model = load_version(stack_tracking_uri(), reference_info.model, reference_info.version)
     predictions = predict_frame(model, valid_rows, reference_info.feature_schema, reference_info.version)
     path = storage.locate(output.path)

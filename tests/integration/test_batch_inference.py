@@ -16,6 +16,7 @@ from conveyor.platform.launcher import run_pipeline
 from conveyor.platform.launcher import step_output as output
 from conveyor.platform.paths import project_root
 from conveyor.platform.registry import get_champion, load_version
+from conveyor.prediction_log.format import ID_PATTERN
 from conveyor.training.data import generate_churn
 from tests.conftest import TINY_TRAINING
 
@@ -66,6 +67,7 @@ def test_predictions_for_valid_rows_and_a_report_of_invalid_ones(
     assert written.equals(output(run, "predict_batch", "predictions"))
     assert len(written) == 27 and sorted(set(range(30)) - set(written["row"])) == [4, 9, 17]
     assert set(written["model_version"]) == {champion}
+    assert written["id"].nunique() == 27 and written["id"].str.fullmatch(ID_PATTERN).all()  # one per prediction
     model = load_version(local_stack, MODEL, champion)
     expected = model.predict_proba(model_input(written, output(run, "load_batch", "reference_info").feature_schema))
     np.testing.assert_allclose(written[[f"proba_{c}" for c in model.classes_]].to_numpy(), expected)
@@ -104,7 +106,8 @@ def test_a_regression_champion_writes_numbers_and_no_probabilities(local_stack: 
     run = run_pipeline("batch_inference", batch_config(source, target, model=name), no_cache=True)
 
     written = pd.read_csv(target)
-    assert list(written.columns) == ["row", *rows.columns, "prediction", "model_version"]
+    assert list(written.columns) == ["row", *rows.columns, "id", "prediction", "model_version"]
+    assert written["id"].astype(str).nunique() == 19
     assert len(written) == 19 and 5 not in set(written["row"])
     champion = get_champion(local_stack, name)
     assert champion is not None and set(written["model_version"].astype(str)) == {champion.version}

@@ -11,6 +11,7 @@ from conveyor.config import Features
 from conveyor.features.records import PROBLEMS, ROW, split_frame
 from conveyor.features.schema import feature_schema
 from conveyor.inference.batch import BatchModel, invalid_path, output_name, predict_frame, prediction_column
+from conveyor.prediction_log.format import ID_PATTERN
 from conveyor.training.data import generate_churn
 from conveyor.training.models import build_pipeline
 
@@ -38,7 +39,8 @@ def test_a_regression_champion_writes_numbers_and_no_probabilities(diabetes: pd.
     assert list(invalid[ROW]) == [3] and "bmi" in invalid[PROBLEMS][0]
 
     out = predict_frame(model, valid, schema, "7")
-    assert list(out.columns) == [ROW, "patient", *DIABETES.numeric, "prediction", "model_version"]
+    assert list(out.columns) == [ROW, "patient", *DIABETES.numeric, "id", "prediction", "model_version"]
+    assert out["id"].nunique() == len(out) and out["id"].str.fullmatch(ID_PATTERN).all()
     assert out["prediction"].dtype == "float64"
     np.testing.assert_allclose(out["prediction"], model.predict(valid[DIABETES.numeric]))
     assert set(out["model_version"]) == {"7"} and len(out) == 11
@@ -49,7 +51,7 @@ def test_no_valid_rows_still_gives_a_regression_prediction_column(diabetes: pd.D
     model, schema = fitted(diabetes, DIABETES, "target", "regression")
     empty = split_frame(diabetes.drop(columns=["target"]).head(0), schema)[0]
     out = predict_frame(model, empty, schema, "7")
-    assert len(out) == 0 and out["prediction"].dtype == "float64" and "model_version" in out.columns
+    assert len(out) == 0 and out["prediction"].dtype == "float64" and {"id", "model_version"} <= set(out.columns)
 
 
 def test_a_classification_champion_writes_the_class_and_one_probability_per_class() -> None:
@@ -58,7 +60,8 @@ def test_a_classification_champion_writes_the_class_and_one_probability_per_clas
     valid, _ = split_frame(frame.drop(columns=["churned"]).head(10), schema)
     out = predict_frame(model, valid, schema, "3")
     inputs = [c for c in valid.columns if c != ROW]
-    assert list(out.columns) == [ROW, *inputs, "prediction", "proba_no", "proba_yes", "model_version"]
+    assert list(out.columns) == [ROW, *inputs, "id", "prediction", "proba_no", "proba_yes", "model_version"]
+    assert out["id"].nunique() == len(out)
     x = valid[CHURN.all]
     assert list(out["prediction"]) == list(model.predict(x))
     np.testing.assert_allclose(out[["proba_no", "proba_yes"]].to_numpy(), model.predict_proba(x))
@@ -78,6 +81,19 @@ def test_an_output_column_never_replaces_a_feature(diabetes: pd.DataFrame) -> No
     assert set(out["_model_version"]) == {"1"}
     clean = feature_schema(diabetes, DIABETES, "target", task="regression")
     assert prediction_column(clean) == "prediction"
+
+
+def test_an_output_column_never_replaces_a_column_carried_along(diabetes: pd.DataFrame) -> None:
+    model, schema = fitted(diabetes, DIABETES, "target", "regression")
+    batch = diabetes[DIABETES.all].head(4).copy()
+    batch.insert(0, "id", ["p1", "p2", "p3", "p4"])  # the input's own ids
+    batch.insert(1, "prediction", "kept")
+    valid, _ = split_frame(batch, schema)
+    out = predict_frame(model, valid, schema, "1")
+    assert list(out["id"]) == ["p1", "p2", "p3", "p4"] and set(out["prediction"]) == {"kept"}
+    assert out["_id"].nunique() == 4 and out["_id"].str.fullmatch(ID_PATTERN).all()
+    np.testing.assert_allclose(out["_prediction"], model.predict(valid[DIABETES.all]))
+    assert output_name("id", schema, ["id", "_id"]) == "__id"
 
 
 def test_invalid_rows_go_beside_the_predictions() -> None:
