@@ -23,7 +23,8 @@ from tests.interface.conftest import bentoml_serve
 
 pytestmark = pytest.mark.slow
 
-EXAMPLES = 8  # per operation and mode (valid, invalid): 9 operations -> at most 144 requests
+EXAMPLES = 8  # per operation and mode (valid, invalid): 10 operations -> at most 160 requests
+BOUND = 160
 
 
 class Call(NamedTuple):
@@ -84,7 +85,7 @@ def fuzz(operation: Any, mode: GenerationMode, calls: list[Call]) -> None:
 def fuzzed(api_schema: Any) -> list[Call]:
     """Every operation in the schema, fuzzed once for the module: the calls made."""
     operations = [result.ok() for result in api_schema.get_all_operations()]
-    assert len(operations) * len(GenerationMode) * EXAMPLES <= 150  # bounded
+    assert len(operations) * len(GenerationMode) * EXAMPLES <= BOUND  # bounded
     calls: list[Call] = []
     for operation in operations:
         for mode in GenerationMode:
@@ -101,10 +102,13 @@ def test_the_fuzz_was_bounded_and_the_service_still_predicts(
     fuzzed: list[Call], server: str, service: Any, record: dict[str, Any]
 ) -> None:
     operations = {(call.method, call.path) for call in fuzzed}
-    assert {("POST", "/predict"), ("POST", "/predict_batch"), ("POST", "/predict_batched")} <= operations
-    assert 0 < len(fuzzed) <= 150
+    assert {("POST", "/predict"), ("POST", "/predict_batch"), ("POST", "/predict_batched"),
+            ("POST", "/feedback")} <= operations
+    assert 0 < len(fuzzed) <= BOUND
     assert any(call.status == 400 for call in fuzzed)  # invalid cases reached the validation
     assert any(call.status == 200 and call.path == "/predict" for call in fuzzed)  # valid cases were predicted
+    assert any(call.status == 200 and call.path == "/feedback" for call in fuzzed)  # valid labels were taken
+    assert any(call.status == 400 and call.path == "/feedback" for call in fuzzed)
     response = httpx.post(f"{server}/predict", json=record, timeout=30)
     assert response.status_code == 200
     expected = service.PIPELINE.predict_proba(pd.DataFrame([record]))[0]
