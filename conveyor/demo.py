@@ -1,10 +1,12 @@
 """``run.py --pipeline all``: the loop users can watch, from training to drift-triggered retraining.
 
 training -> deployment (the service runs) -> a burst of traffic from a shifted distribution (the churn
-generator's ``drift``) -> the service logs it -> monitoring reads the log, finds the drift and retrains
-(with newly labelled rows from the shifted distribution appended) -> the training gate decides -> when a
-new champion was promoted, deployment again. Each stage is its own ZenML run with its own run config;
-this module only sequences them, with the model name of the demo config applied to every stage.
+generator's ``drift``) -> the service logs it, and the true labels of part of it come back through
+``/feedback`` (the generator knows them) -> monitoring reads the log and the labels, gives a drift and a
+performance verdict and retrains (with newly labelled rows from the shifted distribution and the labelled
+live rows appended) -> the training gate decides -> when a new champion was promoted, deployment again.
+Each stage is its own ZenML run with its own run config; this module only sequences them, with the model
+name of the demo config applied to every stage.
 """
 
 from __future__ import annotations
@@ -42,18 +44,34 @@ def _log_count(path: str) -> int:
     return sum(1 for _ in iter_records(path))
 
 
-def send_traffic(url: str, traffic: Traffic, features: list[str], log: str) -> int:
-    """POST ``traffic.rows`` shifted records to ``/predict_batch``; wait until the service has logged them."""
+def send_traffic(url: str, traffic: Traffic, features: list[str], target: str, log: str) -> dict[str, Any]:
+    """POST ``traffic.rows`` shifted records to ``/predict_batch``, and the true labels of ``traffic.feedback``
+    of them to ``/feedback``; wait until the service has logged the records. Returns the counts."""
     import httpx
+    import numpy as np
 
-    frame = generate_churn(traffic.rows, seed=traffic.seed, drift=traffic.drift)[features]
-    records = json.loads(frame.to_json(orient="records"))  # NaN becomes null
+    frame = generate_churn(traffic.rows, seed=traffic.seed, drift=traffic.drift)
+    records = json.loads(frame[features].to_json(orient="records"))  # NaN becomes null
+    truth = frame[target].astype(str).tolist()
+    order = np.random.default_rng(traffic.seed).permutation(len(records))
+    labelled = set(order[: round(traffic.feedback * len(records))].tolist())
     before = _log_count(log)
+    posted = 0
     with httpx.Client(base_url=url, timeout=60) as client:
         for start in range(0, len(records), traffic.batch_size):
             response = client.post("/predict_batch", json=records[start : start + traffic.batch_size])
             if response.status_code != 200:
                 raise DeploymentError(f"{url}/predict_batch answered {response.status_code}: {response.text[:300]}")
+            labels = [
+                {"id": answer["id"], "label": truth[start + offset]}
+                for offset, answer in enumerate(response.json())
+                if start + offset in labelled
+            ]
+            if labels:
+                response = client.post("/feedback", json=labels)
+                if response.status_code != 200:
+                    raise DeploymentError(f"{url}/feedback answered {response.status_code}: {response.text[:300]}")
+                posted += response.json()["accepted"]
     deadline = time.monotonic() + traffic.timeout
     while _log_count(log) < before + len(records):
         if time.monotonic() > deadline:
@@ -62,7 +80,7 @@ def send_traffic(url: str, traffic: Traffic, features: list[str], log: str) -> i
                 f"within {traffic.timeout}s: check its prediction log settings in configs/deployment.yaml"
             )
         time.sleep(0.5)
-    return len(records)
+    return {"records": len(records), "labels": posted}
 
 
 def run_all(config: DemoConfig, no_cache: bool) -> dict[str, Any]:
@@ -87,10 +105,14 @@ def run_all(config: DemoConfig, no_cache: bool) -> dict[str, Any]:
 
     configured_log = deployment_config.parameters.service.prediction_log.path
     log = prediction_log_path(configured_log)
-    features = _stage(params.training, TrainingConfig, name).parameters.features.all
-    sent = send_traffic(deployment.url, params.traffic, features, log)
-    summary["traffic"] = {"records": sent, "drift": params.traffic.drift, "log": str(log)}
-    logger.info("Demo 3/4 traffic: %d records with drift %s logged to %s", sent, params.traffic.drift, log)
+    training_params = _stage(params.training, TrainingConfig, name).parameters
+    counts = send_traffic(deployment.url, params.traffic, training_params.features.all, training_params.target, log)
+    sent = counts["records"]
+    summary["traffic"] = {**counts, "drift": params.traffic.drift, "log": str(log)}
+    logger.info(
+        "Demo 3/4 traffic: %d records with drift %s logged to %s; %d true labels posted to /feedback",
+        sent, params.traffic.drift, log, counts["labels"],
+    )
 
     extra = [f"current={{kind: prediction_log, path: {log}, last: {sent}}}"]
     if params.labelled is not None:
@@ -101,11 +123,15 @@ def run_all(config: DemoConfig, no_cache: bool) -> dict[str, Any]:
         extra.append(f"retrain.labelled={path}")
     monitoring = run_pipeline("monitoring", _stage(params.monitoring, MonitoringConfig, name, *extra), no_cache)
     summary["monitoring"] = step_output(monitoring, "decide_drift", Artifact.DRIFT_DECISION)
+    summary["performance"] = step_output(monitoring, "measure_performance", Artifact.PERFORMANCE_DECISION)
     # the retraining that the monitoring run requested (the client ran it), else the step's own action
     summary["action"] = retraining_outcome(monitoring) or step_output(
         monitoring, "act_on_drift", Artifact.MONITORING_ACTION
     )
-    logger.info("Demo 4/4 monitoring: %s; action: %s", summary["monitoring"]["status"], summary["action"])
+    logger.info(
+        "Demo 4/4 monitoring: drift verdict %s; %s; action: %s",
+        summary["monitoring"]["status"], summary["performance"].summary(), summary["action"],
+    )
 
     if params.redeploy and summary["action"].get("promoted"):
         redeployed = run_pipeline("deployment", deployment_config, no_cache)

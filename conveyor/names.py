@@ -48,6 +48,11 @@ class Artifact(StrEnum):
     DATA_SUMMARY = "data_summary"
     DATA_SUMMARY_JSON = "data_summary_json"
     DRIFT_DECISION = "drift_decision"
+    LABELLED_SET = "labelled_set"  # the window's champion predictions that have ground truth, with the labels
+    LABEL_STATS = "label_stats"
+    PERFORMANCE_DECISION = "performance_decision"
+    PERFORMANCE_PAGE = "performance_page"  # live metrics, metric over time, calibration: HTML without scripts
+    PERFORMANCE_REPORT = "performance_report"  # Evidently's classification or regression report
     MONITORING_ACTION = "monitoring_action"
     # batch inference (its reference_info is REFERENCE_INFO)
     BATCH_INPUT = "batch_input"
@@ -60,6 +65,9 @@ class Artifact(StrEnum):
     BENTO_TAG = "bento_tag"
     DEPLOYMENT = "deployment"
     PARITY_REPORT = "parity_report"
+    # rollback
+    ROLLBACK_PLAN = "rollback_plan"
+    ROLLBACK = "rollback"
 
 
 class MlflowTag(StrEnum):
@@ -71,6 +79,10 @@ class MlflowTag(StrEnum):
     ZENML_MODEL_VERSION = "conveyor.zenml_model_version"  # "name:number (uuid)" of the linked ZenML model version
     CANDIDATE = "conveyor.candidate"
     PIPELINE_RUN = "conveyor.pipeline_run"
+    ROLLED_BACK = "conveyor.rolled_back"  # JSON: the last rollback that took the alias from this version
+    RESTORED = "conveyor.restored"  # JSON: the last rollback that gave the alias to this version
+    # on a registered model: one tag per alias move, "conveyor.history.<6-digit sequence number>" (JSON)
+    HISTORY = "conveyor.history"
     # on a training run
     BEST_CANDIDATE = "conveyor.best_candidate"
     # on a monitoring run

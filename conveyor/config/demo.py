@@ -18,6 +18,12 @@ class Traffic(Strict):
     seed: int
     batch_size: int = Field(gt=0, description="records per /predict_batch request")
     timeout: int = Field(gt=0, description="seconds to wait for the service to log every record")
+    feedback: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="share of the records whose true label (the generator knows it) is posted to /feedback",
+    )
 
 
 class LabelledData(Strict):

@@ -147,37 +147,58 @@ def decide(result: DriftResult, thresholds: MonitoringThresholds) -> MonitoringD
     )
 
 
-def retraining_config(retrain: Retraining, model_name: str, monitoring_run: str, folder: str) -> TrainingConfig:
+def retraining_config(
+    retrain: Retraining, model_name: str, monitoring_run: str, folder: str, live: pd.DataFrame | None = None
+) -> TrainingConfig:
     """The training run config the ``retrain`` policy requests, for the monitored model, fully resolved.
 
     The model name always comes from the monitoring config, so the retrained challenger is gated against
     the champion that was monitored; the run is named ``retrain-<monitoring run>``. With ``labelled`` set,
-    the configured training data and the newly labelled rows are written together to
-    ``<folder>/<monitoring run>.parquet`` (a path or URI every process of the stack can read: the step
-    passes the artifact store's), which becomes the training data source; the training pipeline validates
-    it like any other data.
+    or ``live`` rows (the window's predictions that got ground truth, as training rows), the configured
+    training data and those rows are written together to ``<folder>/<monitoring run>.parquet`` (a path or
+    URI every process of the stack can read: the step passes the artifact store's), which becomes the
+    training data source; the training pipeline validates it like any other data.
     """
     overrides = [*retrain.overrides, f"model.name={model_name}", f"run_name=retrain-{monitoring_run}"]
     config = load_run_config(resolve_path(retrain.config), TrainingConfig, overrides)
-    if retrain.labelled is None:
+    added: list[tuple[str, pd.DataFrame]] = []
+    if retrain.labelled is not None:
+        labelled_path = storage.locate(retrain.labelled)
+        kind = "parquet" if labelled_path.endswith(".parquet") else "csv"
+        rows = storage.read_table(labelled_path, kind, "retrain.labelled")
+        added.append((f"newly labelled data {labelled_path} (`retrain.labelled`)", rows))
+    if not added and (live is None or not len(live)):
         return config
-    labelled_path = storage.locate(retrain.labelled)
-    kind = "parquet" if labelled_path.endswith(".parquet") else "csv"
-    labelled = storage.read_table(labelled_path, kind, "retrain.labelled")
     base = load_source(config.parameters.data, seed=config.parameters.seed)
-    missing = sorted(set(base.columns) - set(labelled.columns))
-    if missing:
-        raise DataSourceError(
-            f"newly labelled data {labelled_path} lacks column(s) {missing} of the training data: "
-            "check `retrain.labelled`"
-        )
-    combined = pd.concat([base, labelled[list(base.columns)]], ignore_index=True)
+    if live is not None and len(live):  # the model's columns and the label; others of the training data are empty
+        added.append(("the labelled live rows", live.reindex(columns=base.columns)))
+    for what, rows in added:
+        missing = sorted(set(base.columns) - set(rows.columns))
+        if missing:
+            raise DataSourceError(f"{what} lacks column(s) {missing} of the training data {config.parameters.data}")
+    target = config.parameters.target
+    parts = [base, *(_typed_like(rows[list(base.columns)], base, target) for _, rows in added)]
+    combined = pd.concat(parts, ignore_index=True)
     out = f"{folder.rstrip('/')}/{monitoring_run}.parquet"
     with storage.open_file(out, "retrain.labelled", "wb") as handle:
         combined.to_parquet(handle, index=False)
-    logger.info("Retraining data: %d configured + %d newly labelled rows in %s", len(base), len(labelled), out)
+    logger.info(
+        "Retraining data: %d configured rows + %s in %s",
+        len(base),
+        " + ".join(f"{len(rows)} from {what}" for what, rows in added),
+        out,
+    )
     data = {"kind": "parquet", "path": out}
     return load_run_config(resolve_path(retrain.config), TrainingConfig, [*overrides, f"data={data}"])
+
+
+def _typed_like(rows: pd.DataFrame, base: pd.DataFrame, target: str) -> pd.DataFrame:
+    """``rows`` with the target typed as in ``base`` (live labels arrive as text or numbers)."""
+    if target in rows.columns and pd.api.types.is_numeric_dtype(base[target]):
+        return rows.assign(**{target: pd.to_numeric(rows[target], errors="coerce")})
+    if target in rows.columns and pd.api.types.is_bool_dtype(base[target]):
+        return rows.assign(**{target: rows[target].astype(str).str.lower() == "true"})
+    return rows
 
 
 def write_config(config: TrainingConfig, location: str) -> str:

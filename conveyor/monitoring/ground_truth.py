@@ -127,4 +127,6 @@ def proba_matrix(labelled: pd.DataFrame, classes: list[str]) -> Any:
 
 def as_training_rows(labelled: pd.DataFrame, features: list[str], target: str) -> pd.DataFrame:
     """The labelled live rows as training data: the feature columns and the label as ``target``."""
+    if not len(labelled):
+        return pd.DataFrame(columns=[*features, target])
     return labelled[features].assign(**{target: labelled[LABEL].to_numpy()})

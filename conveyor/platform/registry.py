@@ -1,7 +1,8 @@
 """The MLflow side of the registry: experiments with an explicit artifact root, the champion alias.
 
 MLflow registry stages are deprecated, so the champion is the model version carrying the alias
-``champion``; Conveyor mirrors it to the ZenML model stage ``production`` in the promote step.
+``champion``; Conveyor mirrors it to the ZenML model stage ``production`` (``set_production_stage``)
+inside the same lease, and records every move of the alias in the promotion history (platform/history.py).
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from conveyor.errors import NoChampionError, StackError
-from conveyor.names import CHAMPION_ALIAS, MlflowTag
+from conveyor.names import CHAMPION_ALIAS, PRODUCTION_STAGE, MlflowTag
+from conveyor.platform.history import EventKind, append_event
 from conveyor.platform.lease import store_lease
 
 logger = logging.getLogger(__name__)
@@ -112,6 +115,14 @@ def get_champion(tracking_uri: str, model_name: str) -> Champion | None:
     )
 
 
+def version_metrics(tracking_uri: str, model_name: str, version: str) -> dict[str, float]:
+    """The holdout metrics registered with ``version`` (its ``conveyor.metrics`` tag; empty when it has none)."""
+    import mlflow
+
+    tags = mlflow.MlflowClient(tracking_uri=tracking_uri).get_model_version(model_name, version).tags or {}
+    return json.loads(tags.get(MlflowTag.METRICS, "{}"))
+
+
 def registered_models(tracking_uri: str) -> list[tuple[str, int]]:
     """Every registered model's name and number of versions, by name."""
     import mlflow
@@ -155,11 +166,16 @@ def set_champion(
     version: str,
     expected_previous: str | None,
     on_promoted: Callable[[], None] | None = None,
+    *,
+    kind: EventKind = "promotion",
+    reason: str = "",
+    zenml_run: str | None = None,
 ) -> bool:
     """Move the champion alias to ``version`` if the champion is still ``expected_previous``.
 
     Returns False, changing nothing, when another run promoted a different version since the gate
-    compared against ``expected_previous``: that run's gate did not see this challenger.
+    compared against ``expected_previous``: that run's gate did not see this challenger. A move is
+    appended to the promotion history (``kind``, ``reason``, ``zenml_run``; see platform/history.py).
     ``on_promoted`` runs after the alias moved and before the promotion lock is released, so mirrors
     of the champion (the ZenML stage) change in the same order as the alias.
     """
@@ -171,7 +187,33 @@ def set_champion(
         if (current.version if current else None) != expected_previous:
             return False
         client.set_registered_model_alias(model_name, CHAMPION_ALIAS, version)
-        client.set_model_version_tag(model_name, version, MlflowTag.PROMOTED_AT, datetime.now(UTC).isoformat())
+        at = datetime.now(UTC).isoformat()
+        client.set_model_version_tag(model_name, version, MlflowTag.PROMOTED_AT, at)
+        if version != expected_previous:
+            append_event(
+                client, model_name, at=at, kind=kind, from_version=expected_previous, to_version=version,
+                reason=reason, zenml_run=zenml_run,
+            )
         if on_promoted is not None:
             on_promoted()
     return True
+
+
+def linked_zenml_version_id(tags: dict[str, str]) -> str | None:
+    """The id of the ZenML model version a registry version is linked to (tag ``name:number (id)``), if any."""
+    _, opened, rest = tags.get(MlflowTag.ZENML_MODEL_VERSION, "").rpartition(" (")
+    if not opened or not rest.endswith(")"):
+        return None
+    return rest[:-1] or None
+
+
+def set_production_stage(model_name: str, zenml_model_version_id: str) -> None:
+    """Give ZenML model version ``zenml_model_version_id`` the stage ``production`` (archiving the one before)."""
+    from zenml.client import Client
+
+    Client().update_model_version(
+        model_name_or_id=model_name,
+        version_name_or_id=UUID(zenml_model_version_id),
+        stage=PRODUCTION_STAGE,
+        force=True,
+    )

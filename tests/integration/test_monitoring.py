@@ -6,7 +6,10 @@ import json
 import re
 from pathlib import Path
 
+import fsspec
 import mlflow
+import numpy as np
+import pandas as pd
 import pytest
 from sklearn.datasets import load_diabetes
 from zenml.client import Client
@@ -19,6 +22,8 @@ from conveyor.platform.launcher import run_pipeline
 from conveyor.platform.launcher import step_output as output
 from conveyor.platform.paths import project_root
 from conveyor.platform.registry import get_champion, load_version
+from conveyor.prediction_log.format import new_ids
+from conveyor.prediction_log.labels import LabelsLog, labels_path
 from conveyor.prediction_log.writer import PredictionLogWriter
 from conveyor.training.data import generate_churn
 from tests.conftest import TINY_TRAINING
@@ -99,7 +104,15 @@ def test_drift_is_detected_on_a_shifted_sample_naming_the_columns(champion: str,
     logged = {a.path for a in mlflow_client.list_artifacts(mlflow_run.info.run_id, "monitoring")}
     assert logged == {
         f"monitoring/{n}"
-        for n in ("drift_page.html", "drift_report.html", "drift_report.json", "data_summary.html", "data_summary.json")
+        for n in (
+            "drift_page.html",
+            "drift_report.html",
+            "drift_report.json",
+            "data_summary.html",
+            "data_summary.json",
+            "performance_page.html",  # without labels, pages that say there are not enough
+            "performance_report.html",
+        )
     }
     assert mlflow_run.data.metrics["drift_share"] == decision["drift_share"]
     assert mlflow_run.data.metrics["drift_score.prediction"] == decision["prediction"]["score"]
@@ -147,6 +160,60 @@ def test_breach_requests_retraining_the_client_runs_it_and_a_worse_model_does_no
     assert champion_version(local_stack) == champion
     repeat = load_run_config(outcome["config"], TrainingConfig)  # the file the log tells users to repeat it with
     assert repeat.run_name is None and repeat.parameters == requested.parameters
+
+
+def test_labels_that_contradict_the_champion_are_degraded_and_retraining_learns_from_them(
+    champion: str, local_stack: str, tmp_path: Path
+) -> None:
+    """Ground truth for half of a logged window, every label the opposite of the champion's answer."""
+    log = tmp_path / "predictions.jsonl"
+    frame = generate_churn(300, seed=11).drop(columns=["churned"])
+    model = load_version(local_stack, MODEL, champion)
+    classes = [str(c) for c in model.classes_]
+    proba = model.predict_proba(frame)
+    answers = np.asarray(classes)[proba.argmax(axis=1)]
+    ids = new_ids(len(frame))
+    PredictionLogWriter(log).append(
+        {
+            "ts": f"2026-12-01T10:{i // 60:02d}:{i % 60:02d}+00:00",
+            "model": MODEL,
+            "version": champion,
+            "id": ids[i],
+            "features": record,
+            "prediction": answers[i],
+            "probabilities": dict(zip(classes, proba[i].tolist(), strict=True)),
+        }
+        for i, record in enumerate(json.loads(frame.to_json(orient="records")))
+    )
+    opposite = {"yes": "no", "no": "yes"}
+    labels = LabelsLog(labels_path(log))
+    labels.append([{"id": ids[i], "label": opposite[answers[i]]} for i in range(0, 300, 2)], MODEL, champion)
+    labels.append([{"id": ids[0], "label": opposite[answers[0]]}, {"id": "f" * 32, "label": "yes"}], MODEL, champion)
+    labels.close()
+
+    config = monitoring(
+        f"current={{kind: prediction_log, path: {log}}}", "policy=retrain", f"retrain.overrides={json.dumps(WORSE)}"
+    )
+    run = run_pipeline("monitoring", config, no_cache=True)
+    performance = output(run, "measure_performance", "performance_decision")
+    assert performance.status == "degraded" and performance.labelled_rows == 150
+    assert performance.metrics["accuracy"] == 0.0  # exactly the labelled rows were scored
+    assert (performance.labels.duplicates, performance.labels.unmatched) == (1, 1)
+    assert performance.calibration and sum(b.rows for b in performance.calibration) == 150
+    page = output(run, "performance_report", "performance_page")
+    assert "degraded" in page and "Calibration" in page and "<script" not in page
+    assert "<script" in output(run, "performance_report", "performance_report")  # Evidently's report
+
+    action = output(run, "act_on_drift", "monitoring_action")
+    assert action["performance"] == "degraded" and action["action"] == "retraining_requested"
+    assert any(r.startswith("live performance degraded: accuracy") for r in action["reasons"])
+    data = action["training_config"]["parameters"]["data"]
+    with fsspec.open(data["path"], "rb") as handle:
+        retraining_rows = pd.read_parquet(handle)
+    assert len(retraining_rows) == 400 + 150  # the configured data and the labelled live rows
+    outcome = retraining_outcome(run)
+    assert outcome is not None and outcome["action"] == "retrained"
+    assert champion_version(local_stack) == champion  # the retrained model on `region` alone is not better
 
 
 def test_a_failing_retraining_run_stops_run_py_with_how_to_repeat_it(champion: str, local_stack: str) -> None:
