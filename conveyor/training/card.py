@@ -63,6 +63,32 @@ in the MLflow run's artifacts.
 
 def render_card(
     registered: RegisteredVersion,
+def _gate_evidence(decision: GateDecision) -> str:
+    """The gate's bootstrap intervals (challenger minus other, larger is better) and the baseline, if recorded."""
+    lines = []
+    if decision.baseline_interval is not None:
+        b = decision.baseline_interval
+        lines.append(
+            f"Trivial baseline {decision.baseline_model}: `{decision.baseline}`; the challenger's "
+            f"`{decision.metric}` gain over it {b.point:+.4f}, interval {b.low:+.4f} .. {b.high:+.4f}."
+        )
+    if decision.interval is not None:
+        i = decision.interval
+        lines.append(f"Gain over the champion {i.point:+.4f}, interval {i.low:+.4f} .. {i.high:+.4f}.")
+    if decision.champion_holdout is not None:
+        h = decision.champion_holdout
+        lines.append(
+            f"On the champion's own holdout (run {h.run}, {h.rows} rows): gain {h.interval.point:+.4f}, "
+            f"interval {h.interval.low:+.4f} .. {h.interval.high:+.4f}."
+        )
+    if lines and decision.confidence is not None:
+        lines.append(
+            f"Intervals at {decision.confidence:.0%} confidence, {decision.resamples} paired bootstrap resamples "
+            f"(seed {decision.seed})."
+        )
+    return "\n".join(lines)
+
+
     metrics: dict[str, Any],
     decision: GateDecision,
     promotion: Promotion,
@@ -123,6 +149,7 @@ Challenger: `{decision.challenger}`; champion (version {decision.champion_versio
 minimum improvement {decision.min_improvement} on `{decision.metric}`.
 
 ## Limitations
+{_gate_evidence(decision)}
 {_stated(about.limitations)}
 
 Known from how it was trained:

@@ -59,7 +59,10 @@ def test_the_whole_loop_detects_the_shift_and_retrains(local_stack: str, stop_se
     assert summary["training"].promoted is True
     first = summary["training"].version
     assert summary["deployment"].version == first
-    assert summary["traffic"]["records"] == 300
+    assert summary["traffic"]["records"] == 300 and summary["traffic"]["labels"] == 150  # feedback: 0.5
+    performance = summary["performance"]  # scored on exactly the labels that came back through /feedback
+    assert performance.labelled_rows == 150 and performance.labels.unmatched == 0
+    assert performance.status in ("ok", "degraded") and set(performance.metrics) >= {"accuracy", "f1"}
     assert summary["monitoring"]["status"] == "drift" and summary["monitoring"]["current_rows"] == 300
     assert {"tenure_months", "monthly_charges", "support_calls"} <= set(summary["monitoring"]["drifted_columns"])
     action = summary["action"]
