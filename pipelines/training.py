@@ -80,10 +80,13 @@ def training_pipeline(params: TrainingParams, model: ModelSection) -> None:
     )
     decision = gate_model.with_options(model=registry)(
         registered=registered,
+        train_set=train_set,
         test_set=test_set,
         target=params.target,
+        task=params.task,
         selection=params.selection,
         gate=params.gate,
+        seed=params.seed,
     )
     promotion = promote_model.with_options(model=registry)(decision=decision, registered=registered)
     model_card.with_options(model=registry)(

@@ -61,8 +61,6 @@ in the MLflow run's artifacts.
 """
 
 
-def render_card(
-    registered: RegisteredVersion,
 def _gate_evidence(decision: GateDecision) -> str:
     """The gate's bootstrap intervals (challenger minus other, larger is better) and the baseline, if recorded."""
     lines = []
@@ -89,6 +87,8 @@ def _gate_evidence(decision: GateDecision) -> str:
     return "\n".join(lines)
 
 
+def render_card(
+    registered: RegisteredVersion,
     metrics: dict[str, Any],
     decision: GateDecision,
     promotion: Promotion,
@@ -147,9 +147,9 @@ Verdict: **{"promote" if decision.promote else "keep the champion"}**. {promotio
 
 Challenger: `{decision.challenger}`; champion (version {decision.champion_version}): `{decision.champion}`;
 minimum improvement {decision.min_improvement} on `{decision.metric}`.
+{_gate_evidence(decision)}
 
 ## Limitations
-{_gate_evidence(decision)}
 {_stated(about.limitations)}
 
 Known from how it was trained:
