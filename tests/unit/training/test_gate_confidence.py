@@ -189,7 +189,8 @@ def test_a_challenger_worse_on_the_champions_own_holdout_is_refused() -> None:
     worse_there = Scored(
         old_y, CLASSES, {CHALLENGER: answers(flipped(old_y, slice(0, 90))), CHAMPION: answers(flipped(old_y, [0]))}
     )
-    refused = judge(y, answers(challenger), answers(champion), champion_holdout=ChampionHoldout("run-1", 300, worse_there))
+    there = ChampionHoldout("run-1", 300, worse_there)
+    refused = judge(y, answers(challenger), answers(champion), champion_holdout=there)
     assert not refused.promote and "worse than the champion on the champion's own holdout (run run-1" in refused.reason
     assert refused.champion_holdout is not None and refused.champion_holdout.interval.high < 0
     assert refused.champion_holdout.challenger["f1"] < refused.champion_holdout.champion["f1"]
