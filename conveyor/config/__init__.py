@@ -35,12 +35,15 @@ from conveyor.config.monitoring import (
 )
 from conveyor.config.rollback import DEFAULT_ROLLBACK_REASON, RollbackConfig, RollbackParams
 from conveyor.config.training import (
+    FAIRNESS_METRICS,
     LOWER_IS_BETTER,
     TASK_METRICS,
     Candidate,
     ColumnRule,
     DataSource,
+    Disparity,
     Explain,
+    Fairness,
     Features,
     Gate,
     Limit,
@@ -55,6 +58,9 @@ __all__ = [
     "DEFAULT_ROLLBACK_REASON",
     "LOWER_IS_BETTER",
     "TASK_METRICS",
+    "FAIRNESS_METRICS",
+    "Disparity",
+    "Fairness",
     "BatchInferenceConfig",
     "BatchInferenceParams",
     "BatchInput",

@@ -176,6 +176,55 @@ class Explain(Strict):
     max_rows: int = Field(2000, gt=0, description="holdout rows scored; a larger holdout is sampled (seeded)")
 
 
+FairnessMetric = Literal[
+    "accuracy",
+    "recall",
+    "precision",
+    "f1",
+    "selection_rate",
+    "false_positive_rate",
+    "false_negative_rate",
+    "mae",
+    "rmse",
+]
+FAIRNESS_METRICS: dict[str, tuple[str, ...]] = {
+    "classification": (
+        "accuracy", "recall", "precision", "f1", "selection_rate", "false_positive_rate", "false_negative_rate"
+    ),
+    "regression": ("mae", "rmse"),
+}
+
+
+class Disparity(Strict):
+    """The largest allowed disparity of one metric between groups (at least one of the two)."""
+
+    difference: float | None = Field(None, ge=0.0, description="largest allowed gap between two groups' values")
+    ratio: float | None = Field(
+        None, gt=0.0, le=1.0, description="smallest allowed ratio of one group's value to another's (0.8: 80%)"
+    )
+
+    @model_validator(mode="after")
+    def _one_limit(self) -> Disparity:
+        if self.difference is None and self.ratio is None:
+            raise ValueError("give 'difference', 'ratio' or both")
+        return self
+
+
+class Fairness(Strict):
+    """Per-group metrics on the holdout (Fairlearn's MetricFrame) and the disparities the gate allows."""
+
+    sensitive: list[str] = Field(
+        min_length=1, description="columns whose groups are compared; need not be features, but must be in the data"
+    )
+    metrics: list[FairnessMetric] = Field(min_length=1, description="metrics computed per group")
+    max_disparity: dict[FairnessMetric, Disparity] = Field(
+        {}, description="metric -> {difference, ratio}: the gate refuses a challenger beyond it"
+    )
+    min_group_rows: int = Field(
+        20, gt=0, description="groups with fewer holdout rows are shown but held to no limit"
+    )
+
+
 class TrainingParams(Strict):
     seed: int
     task: Task = Field("classification", description="classification | regression")
@@ -188,6 +237,7 @@ class TrainingParams(Strict):
     selection: Selection
     gate: Gate
     explain: Explain = Explain()
+    fairness: Fairness | None = Field(None, description="per-group metrics and disparity limits; null = none")
 
     @property
     def stratify(self) -> bool:
@@ -214,6 +264,23 @@ class TrainingParams(Strict):
             for metric in self.gate.limits
             if metric not in allowed
         ]
+        if self.fairness is not None:
+            fair = FAIRNESS_METRICS[self.task]
+            problems += [
+                (f"fairness.metrics.{m}", f"{m} is not a {self.task} fairness metric; use {', '.join(fair)}")
+                for m in self.fairness.metrics
+                if m not in fair
+            ]
+            problems += [
+                (f"fairness.max_disparity.{m}", f"{m} has a limit but is not in fairness.metrics")
+                for m in self.fairness.max_disparity
+                if m not in self.fairness.metrics
+            ]
+            problems += [
+                (f"fairness.sensitive.{c}", "the target cannot be a sensitive column")
+                for c in self.fairness.sensitive
+                if c == self.target
+            ]
         if self.task == "regression" and self.split.stratify:
             problems.append(("split.stratify", "a regression target cannot be stratified; set it to false or drop it"))
         for name, candidate in self.candidates.items():
