@@ -15,7 +15,7 @@ from conveyor.errors import ConfigError, ConveyorError
 from conveyor.platform.env import configure_environment
 from conveyor.platform.launcher import PIPELINES, PipelineEntry, ensure_stack, run_pipeline
 from conveyor.platform.paths import project_root
-from conveyor.platform.status import status
+from conveyor.platform.status import history_lines, status
 from conveyor.platform.storage import missing_local_files
 
 logger = logging.getLogger("conveyor")
@@ -98,6 +98,9 @@ def _print_status(report: dict[str, Any]) -> None:
             f"    metrics:     {_metrics(champion['metrics'])}\n"
             f"    ZenML model: {champion['zenml_model_version']}\n"
         )
+        lines = history_lines(entry["history"])
+        out.write("    history (newest first):\n" if lines else "")
+        out.writelines(f"      {line}\n" for line in lines)
     out.write(f"Active stack: {report['stack']['name']}\n")
     for kind, name in sorted(report["stack"]["components"].items()):
         out.write(f"  {kind:<20} {name}\n")

@@ -31,6 +31,8 @@ class Artifact(StrEnum):
     CLASS_BALANCE = "class_balance"
     REGISTERED_VERSION = "registered_version"
     GATE_DECISION = "gate_decision"
+    FAIRNESS_REPORT = "fairness_report"  # per-group metrics of challenger and champion, and broken limits
+    FAIRNESS_TABLE = "fairness_table"  # the same per-group metrics as one table (the dashboard shows it)
     PROMOTION = "promotion"
     MODEL_CARD = "model_card"
     FEATURE_SCHEMA = "feature_schema"

@@ -4,6 +4,7 @@ from zenml import Model, pipeline
 
 from conveyor.config import ModelSection, TrainingParams
 from steps import (
+    assess_fairness,
     evaluate_model,
     evaluate_regressor,
     explain_model,
@@ -25,7 +26,9 @@ def training_pipeline(params: TrainingParams, model: ModelSection) -> None:
     registry = Model(name=model.name, description=model.description, license=model.license, tags=model.tags)
     features = params.features
     dataset = load_data(source=params.data, seed=params.seed)
-    validate_data(dataset=dataset, target=params.target, features=features, rules=params.validation)
+    validate_data(
+        dataset=dataset, target=params.target, features=features, rules=params.validation, fairness=params.fairness
+    )
     train_set, test_set = split_data(
         dataset=dataset,
         target=params.target,
@@ -78,6 +81,9 @@ def training_pipeline(params: TrainingParams, model: ModelSection) -> None:
         task=params.task,
         seed=params.seed,
     )
+    fairness_report, _ = assess_fairness.with_options(model=registry)(
+        registered=registered, test_set=test_set, target=params.target, task=params.task, fairness=params.fairness
+    )
     decision = gate_model.with_options(model=registry)(
         registered=registered,
         train_set=train_set,
@@ -87,6 +93,7 @@ def training_pipeline(params: TrainingParams, model: ModelSection) -> None:
         selection=params.selection,
         gate=params.gate,
         seed=params.seed,
+        fairness_report=fairness_report,
     )
     promotion = promote_model.with_options(model=registry)(decision=decision, registered=registered)
     model_card.with_options(model=registry)(

@@ -15,6 +15,7 @@ from steps.monitoring import (
     performance_report,
 )
 from steps.registry import (
+    assess_fairness,
     check_rollback,
     gate_model,
     model_card,
@@ -25,6 +26,7 @@ from steps.registry import (
 from steps.training import evaluate_model, evaluate_regressor, explain_model, select_best, train_candidates
 
 __all__ = [
+    "assess_fairness",
     "build_bento",
     "check_parity",
     "deploy_service",

@@ -19,6 +19,7 @@ from conveyor.config import (
     DemoConfig,
     DeploymentConfig,
     MonitoringConfig,
+    RollbackConfig,
     RunConfig,
     TrainingConfig,
 )
@@ -49,6 +50,12 @@ PIPELINES: dict[str, PipelineEntry] = {
     ),
     "batch_inference": PipelineEntry(
         "configs/batch_inference.yaml", BatchInferenceConfig, "pipelines.batch_inference:batch_inference_pipeline"
+    ),
+    "rollback": PipelineEntry(
+        "configs/rollback.yaml",
+        RollbackConfig,
+        "pipelines.rollback:rollback_pipeline",
+        after="conveyor.serving.redeploy:redeploy_after_rollback",  # a running service follows the new champion
     ),
     "all": PipelineEntry("configs/all.yaml", DemoConfig, "conveyor.demo:run_all"),  # a sequence of the others
 }

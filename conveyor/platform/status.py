@@ -1,10 +1,17 @@
-"""What ``run.py --status`` reports: every registered model and its champion, the active stack, the stores."""
+"""What ``run.py --status`` reports: every registered model, its champion and promotion history, the stack, the stores.
+
+Each model's ``history`` lists every move of its champion alias, oldest first (platform/history.py); the text
+form shows the newest ``HISTORY_LINES`` of them.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from conveyor.names import MlflowTag
+from conveyor.platform.history import PromotionEvent, describe, promotion_history
+
+HISTORY_LINES = 5  # the newest moves the text form of the report shows per model
 
 
 def _champion_entry(champion: Any) -> dict[str, Any]:
@@ -17,6 +24,15 @@ def _champion_entry(champion: Any) -> dict[str, Any]:
         "zenml_model_version": champion.tags.get(MlflowTag.ZENML_MODEL_VERSION),
         "mlflow_run_id": champion.run_id,
     }
+
+
+def history_lines(history: list[dict[str, Any]]) -> list[str]:
+    """The text form of a model's ``history`` entry: the newest moves first, and how many more --json lists."""
+    events = [PromotionEvent.model_validate(e) for e in history]
+    lines = [describe(e) for e in reversed(events[-HISTORY_LINES:])]
+    if len(events) > HISTORY_LINES:
+        lines.append(f"... {len(events) - HISTORY_LINES} earlier (run.py --status --json lists them all)")
+    return lines
 
 
 def status(model_name: str, only: bool = False) -> dict[str, Any]:
@@ -38,7 +54,12 @@ def status(model_name: str, only: bool = False) -> dict[str, Any]:
             continue
         champion = get_champion(uri, name)
         models.append(
-            {"model": name, "versions": versions, "champion": _champion_entry(champion) if champion else None}
+            {
+                "model": name,
+                "versions": versions,
+                "champion": _champion_entry(champion) if champion else None,
+                "history": [e.model_dump() for e in promotion_history(uri, name)],
+            }
         )
     production = get_champion(uri, model_name)
     artifact_store = client.active_stack.artifact_store

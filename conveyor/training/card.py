@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -9,8 +10,10 @@ import pandas as pd
 from conveyor.config import CardSection, Explain
 from conveyor.features.schema import task_of
 from conveyor.names import Artifact
+from conveyor.platform.history import PromotionEvent
 from conveyor.platform.versions import RegisteredVersion
 from conveyor.training.explain import scored_rows
+from conveyor.training.fairness import markdown as fairness_markdown
 from conveyor.training.gate import GateDecision, Promotion
 
 # What the card says for a `model.card` key the run config leaves out: it never invents the text.
@@ -87,6 +90,25 @@ def _gate_evidence(decision: GateDecision) -> str:
     return "\n".join(lines)
 
 
+def _fairness(decision: GateDecision) -> str:
+    report = decision.fairness
+    if report is None or not report.sensitive:
+        return "## Fairness\n_not assessed: set `parameters.fairness` to compare groups_\n"
+    by = ", ".join(report.sensitive)
+    tables = fairness_markdown(report)
+    return f"## Fairness\nPer-group metrics on the holdout (Fairlearn's MetricFrame) by {by}.\n\n{tables}\n"
+
+
+def _fairness_limitation(decision: GateDecision) -> str:
+    report = decision.fairness
+    if report is None or not report.sensitive:
+        return "The model has not been checked for fairness across groups; do that before using it on people."
+    return (
+        f"Fairness was checked only across {', '.join(report.sensitive)} and only for "
+        f"{', '.join(report.metrics)}; other groups and metrics were not."
+    )
+
+
 def render_card(
     registered: RegisteredVersion,
     metrics: dict[str, Any],
@@ -149,6 +171,7 @@ Challenger: `{decision.challenger}`; champion (version {decision.champion_versio
 minimum improvement {decision.min_improvement} on `{decision.metric}`.
 {_gate_evidence(decision)}
 
+{_fairness(decision)}
 ## Limitations
 {_stated(about.limitations)}
 
@@ -156,8 +179,49 @@ Known from how it was trained:
 - Trained on the data above only; inputs outside the listed ranges or categories are extrapolation
   (unknown categories are ignored by the one-hot encoder, not rejected by the model itself).
 - Metrics come from one holdout split; small test sets make them noisy.
-- The model has not been checked for fairness across groups; do that before using it on people.
+- {_fairness_limitation(decision)}
 
 ## Ethical considerations
 {_stated(about.ethical_considerations)}
 """
+
+
+HISTORY_HEADING = "## Promotion history"
+HISTORY_ROWS = 20  # the newest moves a card lists; run.py --status --json lists them all
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def history_section(events: Sequence[PromotionEvent]) -> str:
+    """The card's promotion-history section: the newest moves of the model's champion alias, newest first."""
+    rows = [
+        {
+            "#": e.seq,
+            "at (UTC)": e.at,
+            "kind": e.kind,
+            "from": e.from_version or "-",
+            "to": e.to_version,
+            "reason": _cell(e.reason or "-"),
+            "ZenML run": e.zenml_run or "-",
+        }
+        for e in reversed(events[-HISTORY_ROWS:])
+    ]
+    shown = f" (the newest {HISTORY_ROWS} of {len(events)})" if len(events) > HISTORY_ROWS else ""
+    return (
+        f"{HISTORY_HEADING}\n"
+        f"Every move of the MLflow alias `champion` (and the ZenML stage `production`) of this model{shown}, "
+        "as recorded when this card was written.\n\n"
+        f"{_table(rows)}"
+    )
+
+
+def with_history(card: str, events: Sequence[PromotionEvent]) -> str:
+    """``card`` with its promotion-history section replaced by the current one (appended if it has none)."""
+    head, found, rest = card.partition(HISTORY_HEADING)
+    if not found:
+        return f"{card.rstrip()}\n\n{history_section(events)}"
+    after = rest.find("\n## ")
+    tail = rest[after + 1 :] if after >= 0 else ""
+    return f"{head}{history_section(events)}" + (f"\n{tail}" if tail else "")

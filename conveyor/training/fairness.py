@@ -41,10 +41,11 @@ class FairnessReport(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    metrics: list[str]
-    challenger: list[GroupTable]
+    sensitive: list[str] = []  # empty: parameters.fairness is not set, nothing was assessed
+    metrics: list[str] = []
+    challenger: list[GroupTable] = []
     champion: list[GroupTable] | None = None
-    violations: list[str]  # the challenger's broken limits, each naming column, metric and groups
+    violations: list[str] = []  # the challenger's broken limits, each naming column, metric and groups
 
 
 def metric_functions(metrics: list[str], task: str, classes: list[Any]) -> dict[str, Callable[..., float]]:

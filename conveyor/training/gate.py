@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from conveyor.config import Gate
 from conveyor.training.bootstrap import Interval
+from conveyor.training.fairness import FairnessReport
 from conveyor.training.metrics import is_better
 
 
@@ -63,6 +64,7 @@ class GateDecision(BaseModel):
     interval: Interval | None = None  # challenger - champion on this run's holdout
     champion_holdout: HoldoutComparison | None = None
     warnings: list[str] = Field(default_factory=list)
+    fairness: FairnessReport | None = None  # per-group metrics of both models when parameters.fairness is set
 
 
 class Promotion(BaseModel):
@@ -181,3 +183,15 @@ def decide_with_confidence(
         reason += " (" + "; ".join(evidence.warnings) + ")"
     numbers = evidence.model_dump(exclude={"challenger", "champion"})
     return GateDecision.model_validate({**point.model_dump(), **numbers, "promote": promote, "reason": reason})
+
+
+def with_fairness(decision: GateDecision, report: FairnessReport) -> GateDecision:
+    """``decision`` with the fairness tables recorded; a challenger that broke a disparity limit is refused."""
+    if not report.sensitive:
+        return decision
+    if not report.violations:
+        return decision.model_copy(update={"fairness": report})
+    reason = "fails its fairness limits: " + "; ".join(report.violations)
+    if not decision.promote:
+        reason += f"; and {decision.reason}"
+    return decision.model_copy(update={"fairness": report, "promote": False, "reason": reason})

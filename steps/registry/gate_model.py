@@ -13,7 +13,8 @@ from conveyor.platform.registry import get_champion, load_version, stack_trackin
 from conveyor.platform.versions import RegisteredVersion
 from conveyor.training.bootstrap import answers_of
 from conveyor.training.champion_holdout import champion_holdout
-from conveyor.training.gate import GateDecision, decide_with_confidence
+from conveyor.training.fairness import FairnessReport
+from conveyor.training.gate import GateDecision, decide_with_confidence, with_fairness
 from conveyor.training.gate_evidence import (
     BASELINE,
     CHALLENGER,
@@ -37,6 +38,7 @@ def gate_model(
     selection: Selection,
     gate: Gate,
     seed: int,
+    fairness_report: FairnessReport,
 ) -> Annotated[GateDecision, Artifact.GATE_DECISION]:
     """Both models are loaded from the registry, so the decision is about what would really serve.
 
@@ -74,5 +76,6 @@ def gate_model(
     decision = decide_with_confidence(
         gate, selection.metric, registered.version, champion.version if champion else None, evidence
     )
+    decision = with_fairness(decision, fairness_report)  # a broken disparity limit keeps the challenger out
     logger.info("Gate verdict: %s (%s)", "promote" if decision.promote else "keep the champion", decision.reason)
     return decision

@@ -11,9 +11,10 @@ from zenml.types import MarkdownString
 from conveyor.config import CardSection, DataSource, Explain
 from conveyor.features.schema import task_of
 from conveyor.names import Artifact
+from conveyor.platform.history import promotion_history
 from conveyor.platform.registry import stack_tracking_uri
 from conveyor.platform.versions import RegisteredVersion
-from conveyor.training.card import render_card
+from conveyor.training.card import render_card, with_history
 from conveyor.training.gate import GateDecision, Promotion
 from conveyor.training.selection import class_balance
 
@@ -63,6 +64,7 @@ def model_card(
         importance=importance,
         explain=explain,
     )
+    card = with_history(card, promotion_history(stack_tracking_uri(), registered.name))  # this run's move too
     mlflow.MlflowClient(tracking_uri=stack_tracking_uri()).log_text(registered.run_id, card, "model_card.md")
     logger.info("Model card written for %s version %s", registered.name, registered.version)
     return MarkdownString(card)

@@ -2,13 +2,11 @@
 
 import logging
 from typing import Annotated
-from uuid import UUID
 
-from zenml import step
-from zenml.client import Client
+from zenml import get_step_context, step
 
 from conveyor.names import CHAMPION_ALIAS, PRODUCTION_STAGE, Artifact
-from conveyor.platform.registry import set_champion, stack_tracking_uri
+from conveyor.platform.registry import set_champion, set_production_stage, stack_tracking_uri
 from conveyor.platform.versions import RegisteredVersion
 from conveyor.training.gate import GateDecision, Promotion
 
@@ -22,18 +20,11 @@ def promote_model(decision: GateDecision, registered: RegisteredVersion) -> Anno
         logger.info("Kept the champion (version %s): %s", decision.champion_version, decision.reason)
         return Promotion(promoted=False, version=registered.version, reason=decision.reason)
 
-    def mirror_to_zenml() -> None:
-        # The ZenML model version that registration linked to the MLflow version.
-        Client().update_model_version(
-            model_name_or_id=registered.name,
-            version_name_or_id=UUID(registered.zenml_model_version_id),
-            stage=PRODUCTION_STAGE,
-            force=True,
-        )
-
     moved = set_champion(
         stack_tracking_uri(), registered.name, registered.version, decision.champion_version,
-        on_promoted=mirror_to_zenml,
+        # The ZenML model version that registration linked to the MLflow version.
+        on_promoted=lambda: set_production_stage(registered.name, registered.zenml_model_version_id),
+        kind="promotion", reason=decision.reason, zenml_run=get_step_context().pipeline_run.name,
     )
     if not moved:
         reason = (

@@ -24,6 +24,9 @@ from conveyor.training.gate import GateDecision, Promotion
 
 pytestmark = pytest.mark.slow
 
+# Per-group metrics by region; the limit is there to be reported, not to bite.
+FAIR = "fairness={sensitive: [region], metrics: [recall, selection_rate], max_disparity: {recall: {difference: 1.0}}}"
+
 # The last candidate is deliberately weak, so "the last one wins" would fail these tests.
 WEAK_LAST = "candidates.hist_gradient_boosting.search={max_iter: [1], learning_rate: [0.01], max_leaf_nodes: [2]}"
 
@@ -94,15 +97,28 @@ def test_best_candidate_wins_and_a_rerun_is_identical_and_not_promoted(local_sta
 
 
 def test_worse_challenger_is_rejected_and_champion_unchanged(local_stack: str, training_config: Any) -> None:
-    good = training_config()
+    good = training_config(FAIR)
     first = run_pipeline("training", good, no_cache=True)
     champion = output(first, "register_model", "registered_version").version
+    # The champion's per-group metrics: in the gate decision, as a dashboard table, and in the card.
+    fairness = output(first, "gate_model", "gate_decision").fairness
+    assert fairness.sensitive == ["region"] and fairness.violations == [] and fairness.champion is None
+    groups = {g["group"] for g in fairness.challenger[0].groups}
+    holdout = output(first, "split_data", "test_set")
+    assert groups == set(holdout["region"].astype(object).where(holdout["region"].notna(), "(missing)").astype(str))
+    table = output(first, "assess_fairness", "fairness_table")
+    assert set(table["column"]) == {"region"} and {"recall", "selection_rate"} <= set(table.columns)
+    card = str(output(first, "model_card", "model_card"))
+    for heading in ("## Intended use", "## Feature importance", "## Fairness", "## Limitations"):
+        assert heading in card
+    assert "| group | rows | recall | selection_rate |" in card.split("## Fairness", 1)[1]
 
     # Same data and holdout, but only a feature that carries no signal.
     worse = training_config("features={numeric: [], categorical: [region]}", "validation.columns={}")
     second = run_pipeline("training", worse, no_cache=True)
     decision = output(second, "gate_model", "gate_decision")
     assert decision.promote is False
+    assert decision.fairness is None or not decision.fairness.sensitive  # this config sets no fairness
     assert decision.challenger["roc_auc"] < decision.champion["roc_auc"]
     assert decision.failed_limits, "a noise-only model must also fail the absolute floor"
     assert champion_version(local_stack, good.model.name) == champion
@@ -129,14 +145,15 @@ def test_bad_data_lists_every_violation_and_registers_nothing(
     frame.loc[:100, "age"] = None  # far too many missing values
     path = tmp_path / "bad.csv"
     frame.to_csv(path, index=False)
-    config = training_config("data={kind: csv, path: " + str(path) + "}")
+    no_such_column = "fairness={sensitive: [gender], metrics: [recall]}"  # a sensitive column need not be a feature
+    config = training_config("data={kind: csv, path: " + str(path) + "}", no_such_column)
 
     with pytest.raises(DataValidationError) as failure:
         run_pipeline("training", config, no_cache=True)
 
     text = "\n".join(failure.value.violations)
-    assert len(failure.value.violations) == 4
-    for needle in ("tenure_months", "contract", "region", "age"):
+    assert len(failure.value.violations) == 5
+    for needle in ("tenure_months", "contract", "region", "age", "fairness.sensitive: column 'gender'"):
         assert needle in text
     client = mlflow.MlflowClient(tracking_uri=local_stack)
     assert client.search_model_versions(f"name='{config.model.name}'") == []
@@ -153,3 +170,20 @@ def test_multiclass_with_integer_labels(local_stack: str, training_config: Any) 
     assert metrics["accuracy"] > 0.8
     assert output(run, "register_model", "feature_schema")["classes"] == ["0", "1", "2"]
     assert output(run, "promote_model", "promotion").promoted is True
+
+
+def test_a_challenger_beyond_a_disparity_limit_is_kept_out_naming_the_group_and_metric(
+    local_stack: str, training_config: Any
+) -> None:
+    """A first model that beats the baseline and passes its limits, but not an (impossible) fairness limit."""
+    strict = "fairness={sensitive: [region], metrics: [recall], max_disparity: {recall: {difference: 0.0}}}"
+    config = training_config(strict)
+    run = run_pipeline("training", config, no_cache=True)
+    decision = output(run, "gate_model", "gate_decision")
+    assert decision.promote is False and decision.failed_limits == []
+    assert decision.reason.startswith("fails its fairness limits: region: recall differs by")
+    assert "group '" in decision.reason and "max_disparity.recall.difference 0.0" in decision.reason
+    assert decision.fairness.violations and decision.fairness.challenger[0].column == "region"
+    assert output(run, "promote_model", "promotion").promoted is False
+    assert champion_version(local_stack, config.model.name) is None
+
