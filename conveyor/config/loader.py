@@ -1,7 +1,7 @@
 """The run-config loader: reads a YAML file, applies ``--set`` overrides and validates it before ZenML sees it.
 
-A run config has the shape of a ZenML run config (``enable_cache``, ``run_name``, ``tags``, ``model``,
-``parameters``), but ZenML ignores unknown keys and Conveyor does not: every key is checked against the
+A run config has the shape of a ZenML run config (``enable_cache``, ``run_name``, ``tags``, ``schedule``,
+``model``, ``parameters``), but ZenML ignores unknown keys and Conveyor does not: every key is checked against the
 pipeline's schema, and an error names the file and the dotted key.
 """
 
@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from croniter import croniter  # ZenML's own cron parser (a dependency of zenml[server])
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from conveyor.errors import ConfigError, ConveyorError
 
@@ -44,12 +45,38 @@ class ModelSection(Strict):
     card: CardSection = Field(CardSection(), description="the text of the model card that training writes")
 
 
+# The fields of a crontab line's schedule, which Kubernetes CronJobs read the same way.
+CRON_FIELDS = ("minute", "hour", "day-of-month", "month", "day-of-week")
+
+
+class ScheduleSection(Strict):
+    """When the orchestrator starts the pipeline by itself (a ZenML schedule)."""
+
+    cron: str = Field(description="five cron fields: minute hour day-of-month month day-of-week")
+
+    @field_validator("cron")
+    @classmethod
+    def _cron_expression(cls, value: str) -> str:
+        if len(value.split()) != len(CRON_FIELDS) or not croniter.is_valid(value):
+            raise ValueError(
+                f"'{value}' is not a cron expression of {len(CRON_FIELDS)} fields ({' '.join(CRON_FIELDS)}), "
+                "e.g. '0 3 * * 1' for Mondays at 03:00"
+            )
+        return " ".join(value.split())
+
+
 class RunConfig(Strict):
     """A whole run-config file for one pipeline."""
 
     enable_cache: bool = True
     run_name: str | None = None
     tags: list[str] = []
+    schedule: ScheduleSection | None = Field(
+        None,
+        description="`{cron: \"0 3 * * 1\"}` (minute hour day-of-month month day-of-week): the orchestrator starts "
+        "the pipeline on this schedule. Only orchestrators that run schedules take it (the Kubernetes stack); on "
+        "the local stack run.py refuses it and prints the crontab line that does the same",
+    )
     model: ModelSection
     parameters: BaseModel
 
