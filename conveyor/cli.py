@@ -5,15 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import shlex
 import sys
 import warnings
 from pathlib import Path
 from typing import Any
 
 from conveyor.config import load_run_config
-from conveyor.errors import ConfigError, ConveyorError
+from conveyor.errors import ConfigError, ConveyorError, StackError
 from conveyor.platform.env import configure_environment
-from conveyor.platform.launcher import PIPELINES, PipelineEntry, ensure_stack, run_pipeline
+from conveyor.platform.launcher import PIPELINES, PipelineEntry, ensure_stack, run_pipeline, runs_schedules
 from conveyor.platform.paths import project_root
 from conveyor.platform.status import history_lines, status
 from conveyor.platform.storage import missing_local_files
@@ -63,6 +64,38 @@ def _config_path(entry: PipelineEntry, given: Path | None) -> Path:
     return given if given is not None else project_root() / entry.config
 
 
+
+
+def _crontab_line(args: argparse.Namespace, config_path: Path, cron: str) -> str:
+    """The crontab line that runs this command on ``cron`` from the project root, the schedule left out."""
+    root = project_root()
+
+    def rooted(path: Path) -> str:
+        return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+    words = [rooted(Path(sys.executable)), "run.py", "--pipeline", args.pipeline]
+    words += ["--config", rooted(config_path.resolve())]
+    words += ["--no-cache"] if args.no_cache else []
+    kept = [o for o in args.overrides if o.partition("=")[0].strip().split(".")[0] != "schedule"]
+    words += [word for override in kept for word in ("--set", override)] + ["--set", "schedule=null"]
+    command = f"cd {shlex.quote(str(root))} && {shlex.join(words)}".replace("%", r"\%")  # cron: % is a newline
+    return f"{cron} {command}"
+
+
+def _refuse_schedule(args: argparse.Namespace, config_path: Path, cron: str) -> None:
+    """Raise before any step if the active stack's orchestrator cannot run the config's schedule."""
+    from zenml.client import Client
+
+    stack = Client().active_stack
+    if runs_schedules(stack.orchestrator.config):
+        return
+    raise StackError(
+        f"schedule '{cron}' in {config_path}: the active stack '{stack.name}' runs pipelines with the "
+        f"'{stack.orchestrator.flavor}' orchestrator, which starts no scheduled runs; nothing was run.\n"
+        "This crontab line (add it with `crontab -e`) runs the same pipeline with the same config on that schedule:\n"
+        f"  {_crontab_line(args, config_path, cron)}\n"
+        "or apply a stack whose orchestrator runs schedules: python run.py --stack configs/stacks/kubernetes.yaml"
+    )
 
 
 def _status(args: argparse.Namespace) -> dict[str, Any]:
@@ -141,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
             load_stack_file(args.stack)  # validate before touching anything
         ensure_stack(args.stack)
         if args.pipeline and config is not None:
+            if config.schedule is not None:
+                _refuse_schedule(args, _config_path(PIPELINES[args.pipeline], args.config), config.schedule.cron)
             run_pipeline(args.pipeline, config, args.no_cache)
         if args.status:
             report = _status(args)

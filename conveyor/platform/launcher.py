@@ -23,6 +23,7 @@ from conveyor.config import (
     RunConfig,
     TrainingConfig,
 )
+from conveyor.errors import ConfigError, StackError
 from conveyor.platform.env import DEFAULT_STACK_FILE
 from conveyor.platform.paths import project_root, state_dir
 
@@ -113,6 +114,41 @@ def _load(target: str) -> Any:
     return getattr(importlib.import_module(module), function)
 
 
+def runs_schedules(orchestrator_config: Any) -> bool:
+    """Whether an orchestrator (given by its ZenML config) starts runs on a schedule: ZenML's own answer."""
+    return bool(orchestrator_config.is_schedulable)
+
+
+def run_options(
+    name: str, config: RunConfig, no_cache: bool, orchestrator_flavor: str, orchestrator_config: Any
+) -> dict[str, Any]:
+    """The ``with_options`` of a run of pipeline ``name`` on a stack with this orchestrator.
+
+    A config's ``schedule`` becomes ZenML's ``Schedule``; an orchestrator that runs no schedules refuses it.
+    """
+    from zenml.config.schedule import Schedule
+    from zenml.enums import ExecutionMode
+
+    from conveyor.platform.images import run_settings
+
+    options: dict[str, Any] = {
+        "enable_cache": False if no_cache else config.enable_cache,
+        "execution_mode": ExecutionMode.FAIL_FAST,  # the failing step's own error reaches the caller
+        "tags": run_tags(name, config),
+        "settings": run_settings(orchestrator_flavor),
+    }
+    if config.run_name:
+        options["run_name"] = config.run_name
+    if config.schedule is not None:
+        if not runs_schedules(orchestrator_config):
+            raise StackError(
+                f"schedule '{config.schedule.cron}': the '{orchestrator_flavor}' orchestrator runs no schedules; "
+                "use a stack whose orchestrator does (configs/stacks/kubernetes.yaml) or cron (docs/stacks.md)"
+            )
+        options["schedule"] = Schedule(cron_expression=config.schedule.cron)
+    return options
+
+
 def run_pipeline(name: str, config: RunConfig, no_cache: bool) -> Any:
     """Launch pipeline ``name`` with a validated config on the active stack; then its ``after`` follow-up."""
     from conveyor.platform.registry import ensure_experiment, stack_tracking_uri
@@ -120,24 +156,19 @@ def run_pipeline(name: str, config: RunConfig, no_cache: bool) -> Any:
     entry = PIPELINES[name]
     pipeline = _load(entry.target)
     if not hasattr(pipeline, "with_options"):  # not a ZenML pipeline but a sequence of them (`all`)
+        if config.schedule is not None:
+            problem = f"schedule: `{name}` runs several pipelines from this process; schedule each one's own config"
+            raise ConfigError(f"the {name} run config", [problem])
         return pipeline(config, no_cache)
     ensure_experiment(stack_tracking_uri(), pipeline.name)
     from zenml.client import Client
-    from zenml.enums import ExecutionMode
 
     from conveyor.compat.zenml_speedups import remember_package_lookups
-    from conveyor.platform.images import run_settings
 
     remember_package_lookups()
 
-    options: dict[str, Any] = {
-        "enable_cache": False if no_cache else config.enable_cache,
-        "execution_mode": ExecutionMode.FAIL_FAST,  # the failing step's own error reaches the caller
-        "tags": run_tags(name, config),
-        "settings": run_settings(Client().active_stack.orchestrator.flavor),
-    }
-    if config.run_name:
-        options["run_name"] = config.run_name
+    orchestrator = Client().active_stack.orchestrator
+    options = run_options(name, config, no_cache, orchestrator.flavor, orchestrator.config)
     run = pipeline.with_options(**options)(params=config.parameters, model=config.model)
     if entry.after is not None and run is not None:
         _load(entry.after)(run)
