@@ -32,6 +32,7 @@ examples:
   python run.py --status                                     what is in production, and where the stores are
   python run.py --status --json
   python run.py --status --set model.name=conveyor-diabetes  one model only
+  python run.py --pipeline training --report reports/       also write the card, gate decision and a summary
 
 configs live in configs/<pipeline>.yaml; stacks in configs/stacks/. --set takes a dotted key path from
 the top of the config file (keys not at the top are looked up under `parameters`) and a YAML value.
@@ -57,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--status", action="store_true", help="every registered model and its champion, the active stack, the stores"
     )
     parser.add_argument("--json", action="store_true", help="with --status: print JSON")
+    parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="DIR",
+        help="with --pipeline training: write the run's model card, gate decision, promotion and summary.md to DIR",
+    )
     return parser
 
 
@@ -149,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("say what to do: --pipeline NAME, --stack FILE or --status (see the examples below --help)")
     if args.json and not args.status:
         parser.error("--json only goes with --status")
+    if args.report and args.pipeline != "training":
+        parser.error("--report goes with --pipeline training")
     configure_environment()
     warnings.filterwarnings("ignore", message="pkg_resources is deprecated")  # bentoml's `fs` dependency
     import zenml  # noqa: F401 - sets up ZenML's log handler, which prints Conveyor's messages too
@@ -166,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
             if missing:
                 raise ConfigError(str(_config_path(entry, args.config)), missing)
             logger.info("Config %s is valid", _config_path(entry, args.config))
+            if args.report and config.schedule is not None:
+                parser.error("--report writes a finished run's verdict: drop the schedule (--set schedule=null)")
         elif args.no_cache or ((args.overrides or args.config) and not args.status):
             parser.error("--config and --set need --pipeline or --status; --no-cache needs --pipeline")
         if args.stack:
@@ -176,7 +187,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.pipeline and config is not None:
             if config.schedule is not None:
                 _refuse_schedule(args, _config_path(PIPELINES[args.pipeline], args.config), config.schedule.cron)
-            run_pipeline(args.pipeline, config, args.no_cache)
+            run = run_pipeline(args.pipeline, config, args.no_cache)
+            if args.report:
+                from conveyor.training.report import write_report
+
+                write_report(run, config.model.name, args.report)
         if args.status:
             report = _status(args)
             if args.json:
