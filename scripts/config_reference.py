@@ -30,6 +30,7 @@ from conveyor.config import (
     DeploymentConfig,
     ModelSection,
     MonitoringConfig,
+    RollbackConfig,
     RunConfig,
     TrainingConfig,
 )
@@ -49,6 +50,7 @@ PIPELINES: list[tuple[str, str, str, type[RunConfig]]] = [
         "python run.py --pipeline batch_inference",
         BatchInferenceConfig,
     ),
+    ("Rollback", "configs/rollback.yaml", "python run.py --pipeline rollback", RollbackConfig),
     ("Demo loop", "configs/all.yaml", "python run.py --pipeline all", DemoConfig),
 ]
 

@@ -22,8 +22,8 @@ class RollbackParams(Strict):
         description=f"why: recorded in the promotion history and on both versions; null = '{DEFAULT_ROLLBACK_REASON}'",
     )
     redeploy: Stage = Field(
-        description="the deployment config a running service of the model is redeployed with; the model name, "
-        "host, port and workers are the running service's (the overrides come after them)"
+        description="the deployment config a running service of the model is redeployed with: the model name and "
+        "the running service's host, port, workers and mode are set first, then these overrides"
     )
 
 
