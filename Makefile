@@ -4,11 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ACTIVATE_MARK := \# conveyor state environment
 
-.PHONY: run test install install-dev check lint docs bench clean-state help
+.PHONY: run test install install-dev check lint workflows docs bench clean-state help
 
 help:
 	@echo "make run          set up .venv, apply the default stack, run the training pipeline"
 	@echo "make test         set up .venv with dev and docs tools, run lint, the docs build and the whole test suite"
+	@echo "make workflows    check .github/workflows with actionlint and zizmor (offline; part of make lint)"
 	@echo "make docs         build the documentation site into site/ (mkdocs build --strict)"
 	@echo "make bench        the training benchmark (bench/results/training.md)"
 	@echo "make bench-serving / bench-drift   the serving and drift benchmarks"
@@ -50,8 +51,14 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(PY) run.py --stack configs/stacks/local.yaml --pipeline training
 
-lint: install-dev
+lint: install-dev workflows
 	$(PY) -m ruff check .
+
+# The GitHub workflows (.github/workflows): actionlint, with ShellCheck on every `run:` script, and zizmor's
+# security audits in its offline mode (no network, no GitHub token). All three are pinned in the dev extra.
+workflows: install-dev
+	$(VENV)/bin/actionlint -shellcheck $(VENV)/bin/shellcheck .github/workflows/*.yml
+	$(VENV)/bin/zizmor --offline --quiet .github/workflows
 
 # The documentation site; --strict turns every broken link or missing page into an error. Needs no network.
 docs: install-dev
