@@ -159,7 +159,8 @@ def retraining_config(
     URI every process of the stack can read: the step passes the artifact store's), which becomes the
     training data source; the training pipeline validates it like any other data.
     """
-    overrides = [*retrain.overrides, f"model.name={model_name}", f"run_name=retrain-{monitoring_run}"]
+    # A schedule in the training config is for the scheduled runs, not for the one retraining starts now.
+    overrides = [*retrain.overrides, f"model.name={model_name}", f"run_name=retrain-{monitoring_run}", "schedule=null"]
     config = load_run_config(resolve_path(retrain.config), TrainingConfig, overrides)
     added: list[tuple[str, pd.DataFrame]] = []
     if retrain.labelled is not None:
