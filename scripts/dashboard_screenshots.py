@@ -264,7 +264,12 @@ def main(argv: list[str] | None = None) -> int:
         click_css(page, "button[aria-label='Fit view']")
         page.wait_for_timeout(1500)
         save_png(page, out / "dashboard-training-dag.png", clip_css=".react-flow", scale=1.5)
-        for artifact, choose in (("leaderboard", "sample.csv"), ("confusion_matrix", None), ("model_card", None)):
+        for artifact, choose in (
+            ("leaderboard", "sample.csv"),
+            ("confusion_matrix", None),
+            ("model_card", None),
+            ("importance_chart", None),
+        ):
             show_artifact(page, run_url, artifact, choose)
             save_png(page, out / f"dashboard-{artifact.replace('_', '-')}.png")
 
@@ -279,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
             save_png(page, out / "dashboard-drift-page.png")
             show_artifact(page, monitoring_url, "drift_table", "sample.csv")
             save_png(page, out / "dashboard-drift-table.png")
+            show_artifact(page, monitoring_url, "performance_page")  # live metrics and calibration, no scripts
+            save_png(page, out / "dashboard-performance-page.png")
         browser.close()
     return 0
 

@@ -67,7 +67,8 @@ TINY_TRAINING = [
     "candidates.random_forest.n_iter=null",
     "candidates.hist_gradient_boosting.search={max_iter: [30], learning_rate: [0.1]}",
     "candidates.hist_gradient_boosting.n_iter=null",
-    "fairness=null",  # a few dozen holdout rows per region say little; tests that need fairness set it
+    "fairness=null",
+    "explain.n_repeats=1",  # a few dozen holdout rows per region say little; tests that need fairness set it
 ]
 
 

@@ -132,3 +132,27 @@ def test_the_page_and_evidentlys_report_render() -> None:
     page = performance_page(decision, labelled)
     assert "degraded" in page and "Calibration" in page and "<script" not in page
     assert "<html" in evidently_report_html(labelled, "classification", CLASSES)
+
+
+def test_bulk_label_files_are_read_after_the_log_and_a_missing_column_is_named(tmp_path) -> None:
+    from conveyor.config import GroundTruth
+    from conveyor.errors import DataSourceError
+    from conveyor.monitoring.ground_truth import read_ground_truth
+    from conveyor.prediction_log.labels import LabelsLog
+
+    log = tmp_path / "labels.jsonl"
+    writer = LabelsLog(log)
+    writer.append([{"id": "a" * 32, "label": "yes"}], "m", "3")
+    writer.close()
+    pd.DataFrame({"id": ["a" * 32, "b" * 32], "churned": ["no", "yes"]}).to_csv(tmp_path / "bulk.csv", index=False)
+    truth = GroundTruth(log=str(log), files=[{"kind": "csv", "path": str(tmp_path / "bulk.csv")}])
+    labels, sources = read_ground_truth(truth, "unused", target="churned")
+    assert labels.to_dict("list") == {"id": ["a" * 32, "a" * 32, "b" * 32], "label": ["yes", "no", "yes"]}
+    assert sources == [str(log), str(tmp_path / "bulk.csv")]
+    frame = window(3).assign(_id=["a" * 32, "b" * 32, "c" * 32])
+    labelled, stats = join_labels(frame, labels, sources, "3", "classification", CLASSES)
+    assert labelled.set_index("_id")[LABEL].to_dict() == {"a" * 32: "no", "b" * 32: "yes"}  # the file came last
+    assert stats.duplicates == 1
+    wrong = GroundTruth(log=str(log), files=[{"kind": "csv", "path": str(tmp_path / "bulk.csv"), "column": "label"}])
+    with pytest.raises(DataSourceError, match=r"labels.files\[0\].*\['label'\]"):
+        read_ground_truth(wrong, "unused", target="churned")
