@@ -21,6 +21,19 @@ class Batching(Strict):
     max_latency_ms: int = Field(gt=0, description="adaptive batching: longest a request may wait for its batch")
 
 
+class AuthSettings(Strict):
+    """Bearer-token authentication of the service (docs/serving.md#authentication)."""
+
+    token_env: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="environment variable that holds the bearer token; when set, every endpoint but the health "
+        "probes, the OpenAPI page and /metrics (unless protect_metrics) needs `Authorization: Bearer <token>` (401 "
+        "without it), and the service refuses to start if the variable is empty or unset; null = no authentication",
+    )
+    protect_metrics: bool = Field(False, description="/metrics needs the token too (false: open to scrapers)")
+
+
 class ServiceSettings(Strict):
     """How the BentoML service runs; the deployment pipeline bakes these into the Bento."""
 
@@ -32,6 +45,7 @@ class ServiceSettings(Strict):
     access_log: bool = Field(description="BentoML's per-request access log (costs throughput; /metrics counts anyway)")
     batching: Batching
     prediction_log: PredictionLogSettings
+    auth: AuthSettings = Field(default_factory=AuthSettings, description="bearer-token authentication; left out = none")
 
 
 DeploymentMode = Literal["auto", "local", "container"]
