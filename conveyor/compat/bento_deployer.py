@@ -1,4 +1,4 @@
-"""ZenML's BentoML local deployer and service, made to serve the new BentoML SDK on bentoml >= 1.4.16.
+"""ZenML's BentoML deployer and services, made to serve the new BentoML SDK on bentoml >= 1.4.16 (and pass the token).
 
 ZenML 0.98's ``BentoMLLocalDeploymentService.run()`` picks its serving path with
 ``isinstance(svc, bentoml.Service)``, meant to catch bentoml < 1.2 services. From bentoml 1.4.16 on,
@@ -18,15 +18,22 @@ Contract:
   daemon's child processes; a plain stop (SIGTERM) is BentoML's own.
 - ``ConveyorBentoMLModelDeployer.like(deployer)`` is the active stack's BentoML deployer component (same id,
   name and config, so the same runtime directory and services) with one method changed: it creates that
-  service for a local config, where ZenML builds its own class directly in ``_create_new_service``. The
-  stack keeps ZenML's ``bentoml`` flavor. Container configs (``BentoMLContainerDeploymentService``, which
-  starts ``bentoml serve`` without the faulty check) stay ZenML's.
-- Serving is wrong without this, so outside the versions it was written for (``ZENML_BENTOML_LOCAL_SERVICE``
-  and ``BENTOML_SERVE_HTTP`` in patches.py) building the deployer and running the service raise CompatError.
+  service for a local config, where ZenML builds its own class directly in ``_create_new_service``, and the
+  container service below for its config. The stack keeps ZenML's ``bentoml`` flavor. ZenML's container
+  service starts ``bentoml serve`` without the faulty check, so its serving path is ZenML's own.
+- ``ConveyorBentoMLContainerDeploymentService`` is ZenML's container service, which passes only ``ZENML_*``
+  variables into the container, plus the variables its config names in ``passed_environment`` (the service's
+  token variable, ``service.auth.token_env``), read from the environment of the process that starts the
+  container. Only the names are in the config ZenML stores; Docker keeps the values in the container's own
+  config, as for any ``docker run -e``. Its ``SERVICE_TYPE`` has its own name, like the local one's.
+- Serving is wrong without this, so outside the versions it was written for (``ZENML_BENTOML_LOCAL_SERVICE``,
+  ``BENTOML_SERVE_HTTP`` and ``ZENML_CONTAINER_ENVIRONMENT`` in patches.py) building the deployer and running the
+  service raise CompatError.
 """
 
 from __future__ import annotations
 
+import os
 from contextlib import suppress
 from typing import Any
 from uuid import UUID
@@ -34,6 +41,10 @@ from uuid import UUID
 import psutil
 from zenml.constants import DEFAULT_LOCAL_SERVICE_IP_ADDRESS
 from zenml.integrations.bentoml.model_deployers.bentoml_model_deployer import BentoMLModelDeployer
+from zenml.integrations.bentoml.services.bentoml_container_deployment import (
+    BentoMLContainerDeploymentConfig,
+    BentoMLContainerDeploymentService,
+)
 from zenml.integrations.bentoml.services.bentoml_local_deployment import (
     BentoMLLocalDeploymentConfig,
     BentoMLLocalDeploymentService,
@@ -43,7 +54,7 @@ from zenml.logger import get_logger
 from zenml.models.v2.misc.service import ServiceType
 from zenml.services.service import BaseService
 
-from conveyor.compat.patches import BENTOML_SERVE_HTTP, ZENML_BENTOML_LOCAL_SERVICE
+from conveyor.compat.patches import BENTOML_SERVE_HTTP, ZENML_BENTOML_LOCAL_SERVICE, ZENML_CONTAINER_ENVIRONMENT
 
 logger = get_logger(__name__)
 
@@ -52,6 +63,7 @@ def _check_versions() -> None:
     """CompatError unless the installed zenml and bentoml are the ones this module was written for."""
     ZENML_BENTOML_LOCAL_SERVICE.check()
     BENTOML_SERVE_HTTP.check()
+    ZENML_CONTAINER_ENVIRONMENT.check()
 
 
 class ConveyorBentoMLLocalDeploymentService(BentoMLLocalDeploymentService):
@@ -114,6 +126,38 @@ class ConveyorBentoMLLocalDeploymentService(BentoMLLocalDeploymentService):
             return []
 
 
+class ConveyorBentoMLContainerDeploymentConfig(BentoMLContainerDeploymentConfig):
+    """ZenML's BentoML container config, with the names of variables to pass into the container."""
+
+    passed_environment: list[str] = []  # names only: the values are read when the container starts
+
+
+def passed_environment(names: list[str]) -> dict[str, str]:
+    """The variables of this process named in ``names`` that are set (unset ones are left to the service)."""
+    return {name: os.environ[name] for name in names if name in os.environ}
+
+
+class ConveyorBentoMLContainerDeploymentService(BentoMLContainerDeploymentService):
+    """ZenML's BentoML container service that also passes the variables named in ``config.passed_environment``."""
+
+    SERVICE_TYPE = ServiceType(
+        name="conveyor-bentoml-container-deployment",
+        type=BentoMLContainerDeploymentService.SERVICE_TYPE.type,
+        flavor=BentoMLContainerDeploymentService.SERVICE_TYPE.flavor,
+        description="BentoML container prediction service (passes the token variable; see "
+        "conveyor/compat/bento_deployer.py)",
+        logo_url=BentoMLContainerDeploymentService.SERVICE_TYPE.logo_url,
+    )
+
+    config: ConveyorBentoMLContainerDeploymentConfig
+
+    def _get_container_cmd(self) -> tuple[list[str], dict[str, str]]:
+        """ZenML's command and environment (its ``ZENML_*`` variables), plus the passed variables."""
+        _check_versions()
+        command, environment = super()._get_container_cmd()
+        return command, {**environment, **passed_environment(self.config.passed_environment)}
+
+
 class ConveyorBentoMLModelDeployer(BentoMLModelDeployer):
     """ZenML's BentoML model deployer that creates ``ConveyorBentoMLLocalDeploymentService`` for local configs."""
 
@@ -139,10 +183,15 @@ class ConveyorBentoMLModelDeployer(BentoMLModelDeployer):
         )
 
     def _create_new_service(self, id: UUID, timeout: int, config: Any) -> BaseService:  # noqa: A002 - ZenML's name
-        """Create and start the service for ``config``: Conveyor's local service, else ZenML's choice."""
-        if not isinstance(config, BentoMLLocalDeploymentConfig):
+        """Create and start the service for ``config``: one of Conveyor's two services, else ZenML's choice."""
+        classes: dict[type, type[BaseService]] = {
+            BentoMLLocalDeploymentConfig: ConveyorBentoMLLocalDeploymentService,
+            ConveyorBentoMLContainerDeploymentConfig: ConveyorBentoMLContainerDeploymentService,
+        }
+        service_class = next((c for kind, c in classes.items() if isinstance(config, kind)), None)
+        if service_class is None:
             return super()._create_new_service(id, timeout, config)
         config.root_runtime_path = self.local_path
-        service = ConveyorBentoMLLocalDeploymentService(uuid=id, config=config)
+        service = service_class(uuid=id, config=config)
         service.start(timeout=timeout)
         return service

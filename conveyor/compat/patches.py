@@ -158,6 +158,20 @@ BENTOML_SERVE_HTTP = Patch(
     required=True,
 )
 
+ZENML_CONTAINER_ENVIRONMENT = Patch(
+    name="zenml-container-environment",
+    package="zenml",
+    versions=">=0.98.0,<0.99",
+    targets=(
+        "zenml.services.container.container_service:ContainerService._get_container_cmd",
+        "zenml.integrations.bentoml.model_deployers.bentoml_model_deployer:BentoMLModelDeployer._create_new_service",
+    ),
+    why="ZenML's container service passes only ZENML_* variables into the container; the service's token variable "
+    "(service.auth.token_env) is passed by name too",
+    remove_when="ZenML's container service config takes environment variables to pass",
+    required=True,
+)
+
 BENTOML_LIST_IO = Patch(
     name="bentoml-list-io",
     package="bentoml",
@@ -215,6 +229,7 @@ PATCHES: tuple[Patch, ...] = (
     ZENML_MODEL_VERSION,
     ZENML_BENTOML_LOCAL_SERVICE,
     BENTOML_SERVE_HTTP,
+    ZENML_CONTAINER_ENVIRONMENT,
     BENTOML_LIST_IO,
     BENTOML_TRAFFIC_METRICS,
     BENTOML_PATH_SPEC,

@@ -41,6 +41,7 @@ class Deployment(BaseModel):
     outcome: Literal["deployed", "reused"]
     mode: ServingMode
     pid: int | None
+    token_env: str | None = None  # the variable holding the bearer token clients send (its name, never the token)
 
 
 def resolve_mode(setting: DeploymentMode, orchestrator_flavor: str) -> ServingMode:
@@ -80,14 +81,15 @@ def zenml_model_version(champion: ChampionVersion) -> str | None:
 
 
 def service_types() -> dict[ServingMode, Any]:
-    """The BentoML service type of each mode: Conveyor's local one (compat/bento_deployer.py), ZenML's container."""
-    from zenml.integrations.bentoml.services.bentoml_container_deployment import BentoMLContainerDeploymentService
-
-    from conveyor.compat.bento_deployer import ConveyorBentoMLLocalDeploymentService
+    """The BentoML service type of each mode: Conveyor's local and container ones (compat/bento_deployer.py)."""
+    from conveyor.compat.bento_deployer import (
+        ConveyorBentoMLContainerDeploymentService,
+        ConveyorBentoMLLocalDeploymentService,
+    )
 
     return {
         "local": ConveyorBentoMLLocalDeploymentService.SERVICE_TYPE,
-        "container": BentoMLContainerDeploymentService.SERVICE_TYPE,
+        "container": ConveyorBentoMLContainerDeploymentService.SERVICE_TYPE,
     }
 
 
@@ -115,7 +117,8 @@ def deployment_config(
     """ZenML's deployment config for ``mode``: a local ``bentoml serve`` in ``working_dir``, or a container.
 
     The container's image is named by ZenML: ``<container registry uri>/<bento tag>`` when the stack
-    has a registry (and pushed there), else the Bento tag.
+    has a registry (and pushed there), else the Bento tag. The container gets the token variable
+    (``settings.auth.token_env``) from the environment that starts it; a local process inherits it anyway.
     """
     common: dict[str, Any] = {
         "model_name": champion.name,
@@ -133,7 +136,8 @@ def deployment_config(
         from zenml.integrations.bentoml.services.bentoml_local_deployment import BentoMLLocalDeploymentConfig
 
         return BentoMLLocalDeploymentConfig(**common, working_dir=working_dir)
-    from zenml.integrations.bentoml.services.bentoml_container_deployment import BentoMLContainerDeploymentConfig
+    from conveyor.compat.bento_deployer import ConveyorBentoMLContainerDeploymentConfig
 
     # No working_dir: the service then serves the Bento the image holds, from the image's working directory.
-    return BentoMLContainerDeploymentConfig(**common)
+    token_env = settings.auth.token_env
+    return ConveyorBentoMLContainerDeploymentConfig(**common, passed_environment=[token_env] if token_env else [])

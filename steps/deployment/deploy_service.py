@@ -15,6 +15,7 @@ from conveyor.errors import DeploymentError
 from conveyor.names import Artifact
 from conveyor.platform.paths import project_root
 from conveyor.platform.versions import ChampionVersion
+from conveyor.serving.auth import read_token
 from conveyor.serving.modes import Deployment, active_mode, deployment_config, model_deployer, service_types
 
 logger = logging.getLogger(__name__)
@@ -41,8 +42,15 @@ def _wait_port_free(host: str, port: int, timeout: int) -> None:
 def deploy_service(
     bento_tag: str, champion: ChampionVersion, settings: ServiceSettings, deployment: DeploymentMode, timeout: int
 ) -> Annotated[Deployment, Artifact.DEPLOYMENT]:
-    """A running ZenML-managed service for ``bento_tag``, with its URL; fails if it does not come up."""
+    """A running ZenML-managed service for ``bento_tag``, with its URL; fails if it does not come up.
+
+    With ``service.auth.token_env`` set, the variable must hold the token in this run's environment (checked
+    before anything is replaced): the service reads it from there, a local process by inheriting it, a container
+    by name (conveyor/compat/bento_deployer.py).
+    """
     import bentoml
+
+    read_token(settings.auth.token_env)  # ServingError naming the variable when it is empty or unset
     from zenml.integrations.bentoml.model_deployers import BentoMLModelDeployer
 
     deployer = model_deployer(cast(BentoMLModelDeployer, BentoMLModelDeployer.get_active_model_deployer()))
@@ -111,4 +119,5 @@ def deploy_service(
         outcome=outcome,
         mode=mode,
         pid=getattr(service.status, "pid", None),
+        token_env=settings.auth.token_env,
     )

@@ -137,6 +137,6 @@ def test_the_container_config_serves_the_image_and_lets_zenml_name_it() -> None:
 def test_the_modes_differ_in_service_type_name_only() -> None:
     types = service_types()
     assert types["local"].name == "conveyor-bentoml-local-deployment"  # conveyor/compat/bento_deployer.py
-    assert types["container"].name == "bentoml-container-deployment"
+    assert types["container"].name == "conveyor-bentoml-container-deployment"  # passes the token variable
     # ZenML's find_model_server filters by type and flavor, so it lists both: deploy_service compares names.
     assert (types["local"].type, types["local"].flavor) == (types["container"].type, types["container"].flavor)
