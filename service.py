@@ -12,6 +12,8 @@ Endpoints (all POST with JSON, documented with examples on the OpenAPI page at /
                     id -> ``{"accepted": n}``, answered once the labels are on disk in the labels log
   /model_info       model name, version, metrics and model card
 BentoML adds /healthz, /livez, /readyz (ready once the model is loaded) and /metrics (Prometheus).
+With ``service.auth.token_env`` set, every endpoint but those (and the OpenAPI page) needs
+``Authorization: Bearer <token>`` and answers 401 without it (conveyor/serving/auth.py).
 
 Every prediction gets a new id (a random UUID, 32 hex characters), in its answer and in the prediction log.
 A label is a class of the model (a classifier's) or a finite number (a regressor's); an unknown class or a
@@ -37,6 +39,7 @@ from conveyor.platform.env import configure_environment
 from conveyor.prediction_log.format import new_ids, traffic_of
 from conveyor.prediction_log.labels import LabelsLog, labels_path
 from conveyor.prediction_log.writer import AsyncPredictionLog, PredictionLogWriter
+from conveyor.serving.auth import BearerAuth, MetricsAuth, check_start
 from conveyor.serving.feedback import EXAMPLE_ID, feedback_type
 from conveyor.serving.request_guard import RequestGuard
 from conveyor.serving.settings import model_tag, prediction_log_path, service_metrics, service_settings
@@ -150,6 +153,11 @@ class Conveyor:
         gc.freeze()
         logger.info("Serving %s version %s (BentoML model %s)", self.name, self.version, MODEL_TAG)
 
+    @bentoml.on_deployment
+    def check_auth() -> None:  # type: ignore[misc]
+        """Once, before any worker starts: no serving with auth on and no token; a warning for an open door."""
+        check_start(SETTINGS)
+
     def __is_ready__(self) -> bool:
         return self.model is not None
 
@@ -246,7 +254,12 @@ class Conveyor:
         )
 
 
-# The first added runs first: count every request (413s included), then guard the body (size, JSON).
+# The first added runs first: the token for /metrics if it is protected (BoundedTrafficMetrics answers /metrics
+# itself), count every request (401s and 413s included), check the bearer token before any body is read, then
+# guard the body (size, JSON).
+if SETTINGS.auth.protect_metrics:
+    Conveyor.add_asgi_middleware(MetricsAuth, token_env=SETTINGS.auth.token_env)
 Conveyor.add_asgi_middleware(BoundedTrafficMetrics)
+Conveyor.add_asgi_middleware(BearerAuth, token_env=SETTINGS.auth.token_env)
 Conveyor.add_asgi_middleware(RequestGuard, max_bytes=SETTINGS.max_request_bytes)
 speed_up_json_io(Conveyor)

@@ -162,18 +162,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def bentoml_serve(workdir: Path, **env_overrides: str) -> Iterator[str]:
+def bentoml_serve(workdir: Path, *serve_args: str, **env_overrides: str) -> Iterator[str]:
     """``bentoml serve service:Conveyor`` of TAG on 127.0.0.1 (a free port) in its own process group; yields its URL.
 
-    Needs the ``service`` fixture (it saves TAG). The server's output goes to ``workdir/server.log``; the whole
-    process group is stopped on exit.
+    Needs the ``service`` fixture (it saves TAG). ``serve_args`` go to ``bentoml serve`` (``--arg-file FILE``).
+    The server's output goes to ``workdir/server.log``; the whole process group is stopped on exit.
     """
     port = free_port()
     env = {**os.environ, "CONVEYOR_MODEL_TAG": TAG, "BENTOML_DO_NOT_TRACK": "true", **env_overrides}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # bentoml serve makes its own
     log = workdir / "server.log"
     command = [str(Path(sys.executable).parent / "bentoml"), "serve", "service:Conveyor",
-               "--host", "127.0.0.1", "--port", str(port)]
+               "--host", "127.0.0.1", "--port", str(port), *serve_args]
     with open(log, "wb") as output:
         process = subprocess.Popen(command, cwd=project_root(), env=env, stdout=output, stderr=subprocess.STDOUT,
                                    start_new_session=True)
