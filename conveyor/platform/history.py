@@ -109,8 +109,14 @@ def previous_champion(events: Sequence[PromotionEvent], current: str) -> str | N
     return events[-1].from_version
 
 
-def describe(event: PromotionEvent) -> str:
-    """One line for people: ``#3 2026-11-02T10:00:00+00:00 rollback 2 -> 1: reason (run name)``."""
+def describe(event: PromotionEvent, reason_chars: int = 100) -> str:
+    """One line for people: ``#3 2026-11-02T10:00:00+00:00 rollback 2 -> 1: reason (run name)``.
+
+    A reason longer than ``reason_chars`` is cut there and ends with "...".
+    """
     source = event.from_version if event.from_version is not None else "none"
     run = f" ({event.zenml_run})" if event.zenml_run else ""
-    return f"#{event.seq} {event.at} {event.kind} {source} -> {event.to_version}: {event.reason or '-'}{run}"
+    reason = event.reason or "-"
+    if len(reason) > reason_chars:
+        reason = reason[: reason_chars - 3].rstrip() + "..."
+    return f"#{event.seq} {event.at} {event.kind} {source} -> {event.to_version}: {reason}{run}"

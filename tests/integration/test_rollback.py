@@ -249,7 +249,7 @@ def register_versions(uri: str, name: str, count: int) -> dict[str, str]:
         with mlflow.start_run():
             info = mlflow.sklearn.log_model(
                 DummyClassifier().fit(x, ["no", "yes", "no", "yes"]), name="model", registered_model_name=name,
-                serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE,
+                serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_SKOPS,  # as Conveyor stores models
                 pip_requirements=[f"scikit-learn=={sklearn.__version__}"],
             )
         version = str(info.registered_model_version)

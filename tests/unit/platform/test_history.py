@@ -76,6 +76,8 @@ def test_one_line_per_event_and_the_status_text_shows_the_newest_first() -> None
     rollback = event(2, "2", "1", kind="rollback", reason="bad labels", zenml_run="rollback_pipeline-3")
     assert describe(rollback) == f"#2 {rollback.at} rollback 2 -> 1: bad labels (rollback_pipeline-3)"
     assert describe(event(1, None, "1")).startswith("#1 ") and "promotion none -> 1" in describe(event(1, None, "1"))
+    long = describe(event(1, None, "1", reason="because " * 40))
+    assert long.startswith("#1 ") and "promotion none -> 1: because" in long and long.endswith("...")
 
     history = [event(i, str(i - 1) if i > 1 else None, str(i)).model_dump() for i in range(1, HISTORY_LINES + 3)]
     lines = history_lines(history)
