@@ -8,6 +8,7 @@
     ├── NoChampionError           an operation needs a champion model and there is none
     ├── RollbackError             a rollback's model or target version is unusable, or the champion moved meanwhile
     ├── ServingError              the champion cannot be imported into or served from BentoML's store
+    ├── ModelFormatError          a stored model is a pickle, or holds a type outside the trusted allow-list
     ├── DeploymentError           a deployment did not come up, or its predictions differ from the model's
     ├── ReferenceDataError        the champion's training data (the drift reference) cannot be found
     ├── DriftReportError          Evidently's result does not have the shape Conveyor's adapter reads
@@ -68,6 +69,10 @@ class RollbackError(ConveyorError):
 
 class ServingError(ConveyorError):
     """The champion cannot be imported into, or served from, BentoML's model store."""
+
+
+class ModelFormatError(ConveyorError):
+    """A stored model cannot be saved or loaded safely: a pickle, or a type outside the trusted allow-list."""
 
 
 class DeploymentError(ConveyorError):
