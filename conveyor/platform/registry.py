@@ -146,11 +146,18 @@ def require_champion(tracking_uri: str, model_name: str) -> Champion:
 
 
 def load_version(tracking_uri: str, model_name: str, version: str) -> Any:
-    """Load an exact registered version as the sklearn Pipeline it was logged from."""
+    """Load an exact registered version as the sklearn Pipeline it was logged from.
+
+    Only from its skops file, with its trusted list checked (platform/model_format.py); ModelFormatError for a
+    pickle (a version registered before Conveyor used skops) or a type outside the allow-list.
+    """
     import mlflow
 
+    from conveyor.platform.model_format import load_logged_model
+
     mlflow.set_tracking_uri(tracking_uri)
-    return mlflow.sklearn.load_model(f"models:/{model_name}/{version}")
+    local = mlflow.artifacts.download_artifacts(artifact_uri=f"models:/{model_name}/{version}")
+    return load_logged_model(local, f"model '{model_name}' version {version}")
 
 
 @contextmanager

@@ -4,11 +4,11 @@ import json
 import logging
 from typing import Annotated, Any
 
-import cloudpickle
 import mlflow
 import numpy as np
 import pandas as pd
 import sklearn
+import skops
 from mlflow.models import infer_signature
 from sklearn.pipeline import Pipeline
 from zenml import add_tags, get_step_context, link_artifact_to_model, log_metadata, step
@@ -17,6 +17,7 @@ from conveyor.compat.zenml_model import model_version_of
 from conveyor.config import DataSource, Features
 from conveyor.features.schema import feature_schema
 from conveyor.names import Artifact, MlflowTag
+from conveyor.platform.model_format import SKOPS, trusted_types_of
 from conveyor.platform.paths import project_root
 from conveyor.platform.versions import RegisteredVersion
 from conveyor.training.models import requirements_of
@@ -27,7 +28,7 @@ PIP_REQUIREMENTS = [
     f"scikit-learn=={sklearn.__version__}",
     f"pandas=={pd.__version__}",
     f"numpy=={np.__version__}",
-    f"cloudpickle=={cloudpickle.__version__}",
+    f"skops=={skops.__version__}",
 ]
 
 
@@ -55,15 +56,19 @@ def register_model(
     # Integers go into the signature as floats: serving may send a missing value for any numeric feature.
     x_signature = x.astype({c: "float64" for c in features.numeric})
     example = x.dropna().head(3)
+    # skops, never a pickle: the types the Pipeline holds beyond skops' defaults, each checked against the
+    # allow-list (platform/model_format.py); MLflow records them in the MLmodel and Conveyor loads with them.
+    trusted = trusted_types_of(model, f"the {best_candidate} Pipeline of {context.model.name}")
     info = mlflow.sklearn.log_model(
         sk_model=model,
         name="model",
         signature=infer_signature(x_signature, model.predict(x)),
         input_example=example,
         registered_model_name=context.model.name,
-        serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE,
+        serialization_format=SKOPS,
+        skops_trusted_types=trusted,
         pip_requirements=[*PIP_REQUIREMENTS, *requirements_of(model)],
-        code_paths=[str(project_root() / "conveyor")],  # the pipeline references training.models.missing_as_nan
+        code_paths=[str(project_root() / "conveyor")],  # the skops file names Conveyor's model code by import path
     )
     version = str(info.registered_model_version)
     run_id = mlflow.active_run().info.run_id
