@@ -40,6 +40,7 @@ from conveyor.prediction_log.format import new_ids, traffic_of
 from conveyor.prediction_log.labels import LabelsLog, labels_path
 from conveyor.prediction_log.writer import AsyncPredictionLog, PredictionLogWriter
 from conveyor.serving.auth import BearerAuth, MetricsAuth, check_start
+from conveyor.serving.bento_model import feature_schema_of, load_sklearn, model_card_of
 from conveyor.serving.feedback import EXAMPLE_ID, feedback_type
 from conveyor.serving.request_guard import RequestGuard
 from conveyor.serving.settings import model_tag, prediction_log_path, service_metrics, service_settings
@@ -53,7 +54,7 @@ _args = bentoml.use_arguments()
 SETTINGS = service_settings(getattr(_args, "settings", None))
 MODEL_TAG = model_tag(getattr(_args, "model_tag", None))
 _STORED = bentoml.models.get(MODEL_TAG)
-FEATURE_SCHEMA: dict[str, Any] = _STORED.custom_objects["feature_schema"]
+FEATURE_SCHEMA: dict[str, Any] = feature_schema_of(_STORED)
 REGRESSION = task_of(FEATURE_SCHEMA) == "regression"
 _CLASSES: list[str] = FEATURE_SCHEMA.get("classes") or ["no", "yes"]  # for the OpenAPI example
 Record = record_type(FEATURE_SCHEMA)
@@ -135,7 +136,8 @@ class Conveyor:
 
     def __init__(self) -> None:
         self.stored = bentoml.models.get(MODEL_TAG)
-        self.model = bentoml.sklearn.load_model(self.stored)
+        self.model = load_sklearn(self.stored)  # skops, with the trusted list stored beside it
+        self.card = model_card_of(self.stored)
         self.meta = dict(self.stored.info.metadata)
         self.version = str(self.meta["registry_version"])
         self.name = str(self.meta["registry_model"])
@@ -250,7 +252,7 @@ class Conveyor:
             candidate=self.meta.get("candidate"),
             metrics=self.meta.get("metrics") or {},
             feature_schema=FEATURE_SCHEMA,
-            model_card=self.stored.custom_objects.get("model_card", ""),
+            model_card=self.card,
         )
 
 

@@ -2,10 +2,16 @@
 
 "Never latest": the MLflow alias ``champion`` is resolved to an exact registry version N, and that
 version is imported once as ``<model name>:v<N>``. The BentoML model carries everything the service
-needs (the sklearn Pipeline, the feature schema, metrics and the model card), so serving never needs
-MLflow; the tag says which registry version it is, and ``metadata["mlflow_run_id"]`` proves it.
-``metadata["requirements"]`` lists the pinned packages its estimator needs besides scikit-learn's
-(``xgboost-cpu``, ``lightgbm``), which the Bento of that model installs.
+needs, so serving never needs MLflow; the tag says which registry version it is, and
+``metadata["mlflow_run_id"]`` proves it. No file in it is a pickle:
+
+- ``model.skops``: the sklearn Pipeline (``load_sklearn``), with its trusted list in ``metadata["trusted_types"]``
+  (checked on save and load: platform/model_format.py);
+- ``feature_schema.json`` and ``model_card.md`` (``feature_schema_of``, ``model_card_of``);
+- ``metadata`` (BentoML's model.yaml): registry name and version, run, metrics, and ``requirements``, the pinned
+  packages its estimator needs besides scikit-learn's (``xgboost-cpu``, ``lightgbm``), which its Bento installs.
+
+A model imported by an earlier Conveyor with ``bentoml.sklearn`` (a pickle) is refused with ServingError.
 """
 
 from __future__ import annotations
@@ -13,16 +19,19 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from conveyor.errors import ServingError
 from conveyor.names import MlflowTag
+from conveyor.platform.model_format import dump_model, load_skops
 from conveyor.platform.registry import Champion, load_version
 
 logger = logging.getLogger(__name__)
 
 FEATURE_SCHEMA_FILE = "feature_schema.json"
 MODEL_CARD_FILE = "model_card.md"
+SKLEARN_FILE = "model.skops"
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,7 @@ def import_champion(tracking_uri: str, champion: Champion) -> ServedModel:
     except NotFound:
         existing = None
     if existing is not None:
+        _require_skops(existing)
         stored_run = existing.info.metadata.get("mlflow_run_id")
         if stored_run != champion.run_id:
             raise ServingError(
@@ -107,22 +117,56 @@ def import_champion(tracking_uri: str, champion: Champion) -> ServedModel:
 def save_served_model(
     tag: str, pipeline: Any, feature_schema: dict[str, Any], model_card: str, metadata: dict[str, Any]
 ) -> None:
-    """Save a sklearn Pipeline in the layout service.py reads.
+    """Save a sklearn Pipeline in the layout service.py reads (the module docstring lists the files).
 
-    ``metadata`` needs ``registry_model`` and ``registry_version``; the schema and card go into custom objects,
-    the packages the Pipeline's estimator needs into ``metadata["requirements"]``.
+    ``metadata`` needs ``registry_model`` and ``registry_version``; the trusted list and the packages the
+    Pipeline's estimator needs are added to it. ModelFormatError when the Pipeline holds an untrusted type.
     """
     import bentoml
 
     from conveyor.training.models import requirements_of
 
-    bentoml.sklearn.save_model(
-        tag,
-        pipeline,
-        labels={"conveyor.registry_version": str(metadata["registry_version"])},
-        metadata={**metadata, "requirements": requirements_of(pipeline)},
-        custom_objects={"feature_schema": feature_schema, "model_card": model_card},
-    )
+    data, trusted = dump_model(pipeline, f"BentoML model {tag}")
+    extra = {"requirements": requirements_of(pipeline), "trusted_types": trusted}
+    with bentoml.models.create(
+        tag, labels={"conveyor.registry_version": str(metadata["registry_version"])}, metadata={**metadata, **extra}
+    ) as model:
+        Path(model.path_of(SKLEARN_FILE)).write_bytes(data)
+        Path(model.path_of(FEATURE_SCHEMA_FILE)).write_text(json.dumps(feature_schema, indent=2), encoding="utf-8")
+        Path(model.path_of(MODEL_CARD_FILE)).write_text(model_card, encoding="utf-8")
+
+
+def _require_skops(stored: Any) -> None:
+    """ServingError unless ``stored`` holds its Pipeline as a skops file (not a ``bentoml.sklearn`` pickle)."""
+    if not Path(stored.path_of(SKLEARN_FILE)).is_file():
+        raise ServingError(
+            f"BentoML model {stored.tag} holds no {SKLEARN_FILE}: it was imported by an earlier Conveyor as a pickle "
+            f"({stored.info.module or 'unknown module'}), which Conveyor no longer loads. Delete it with "
+            f"`bentoml models delete {stored.tag} -y` and deploy again (python run.py --pipeline deployment)"
+        )
+
+
+def load_sklearn(stored: Any) -> Any:
+    """The sklearn Pipeline of BentoML model ``stored`` (a ``bentoml.models.get`` result), from its skops file.
+
+    Loaded with the trusted list saved beside it, checked against the allow-list first; ServingError for a model
+    stored as a pickle, ModelFormatError for a type that is not trusted.
+    """
+    _require_skops(stored)
+    trusted = stored.info.metadata.get("trusted_types") or []
+    return load_skops(stored.path_of(SKLEARN_FILE), trusted, f"BentoML model {stored.tag}")
+
+
+def feature_schema_of(stored: Any) -> dict[str, Any]:
+    """The feature schema stored with BentoML model ``stored``."""
+    _require_skops(stored)
+    return json.loads(Path(stored.path_of(FEATURE_SCHEMA_FILE)).read_text(encoding="utf-8"))
+
+
+def model_card_of(stored: Any) -> str:
+    """The model card stored with BentoML model ``stored`` (empty when it has none)."""
+    path = Path(stored.path_of(MODEL_CARD_FILE))
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
 def model_requirements(tag: str) -> list[str]:
@@ -130,9 +174,5 @@ def model_requirements(tag: str) -> list[str]:
     import bentoml
 
     stored = bentoml.models.get(tag)
-    requirements = stored.info.metadata.get("requirements")
-    if requirements is None:  # saved before the requirements were recorded: ask the model itself
-        from conveyor.training.models import requirements_of
-
-        return requirements_of(bentoml.sklearn.load_model(stored))
-    return [str(r) for r in requirements]
+    _require_skops(stored)
+    return [str(r) for r in stored.info.metadata["requirements"]]

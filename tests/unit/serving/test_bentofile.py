@@ -40,11 +40,12 @@ def test_a_champion_adds_its_estimators_package_pinned_as_in_pyproject(family: s
     assert not {p.split("==")[0] for p in added} & {p.split("==")[0] for p in bentofile["python"]["packages"]}
 
 
-def test_the_served_model_records_its_packages_and_an_older_one_is_asked() -> None:
+def test_the_served_model_records_its_packages_and_an_older_pickled_one_is_refused() -> None:
     import bentoml
     import pandas as pd
 
     from conveyor.config import Features
+    from conveyor.errors import ServingError
     from conveyor.serving.bento_model import model_requirements, save_served_model
     from conveyor.training.models import build_pipeline
 
@@ -52,8 +53,9 @@ def test_the_served_model_records_its_packages_and_an_older_one_is_asked() -> No
     pipeline = build_pipeline("lightgbm", Features(numeric=["x"]), seed=1, task="regression").fit(frame[["x"]], frame.y)
     save_served_model("unit-lightgbm:v1", pipeline, {}, "", {"registry_model": "unit", "registry_version": "1"})
     assert model_requirements("unit-lightgbm:v1") == [_pins()["lightgbm"]]
-    bentoml.sklearn.save_model("unit-lightgbm:v0", pipeline)  # imported before the packages were recorded
-    assert model_requirements("unit-lightgbm:v0") == [_pins()["lightgbm"]]
+    bentoml.sklearn.save_model("unit-lightgbm:v0", pipeline)  # imported by an earlier Conveyor: a pickle
+    with pytest.raises(ServingError, match=r"unit-lightgbm:v0 .* a pickle .* `bentoml models delete unit-lightgbm:v0"):
+        model_requirements("unit-lightgbm:v0")
 
 
 def test_the_bento_takes_the_project_sources_and_nothing_from_the_state_or_the_venv() -> None:
