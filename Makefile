@@ -13,6 +13,7 @@ help:
 	@echo "make docs         build the documentation site into site/ (mkdocs build --strict)"
 	@echo "make bench        the training benchmark (bench/results/training.md)"
 	@echo "make bench-serving / bench-drift   the serving and drift benchmarks"
+	@echo "make soak         3 minutes of mixed traffic at 32 clients: RSS, 5xx, the prediction log (bench/results/soak.md)"
 	@echo "make demo         python run.py --pipeline all: train, deploy, shifted traffic, monitor, retrain"
 	@echo "make dashboard    the ZenML dashboard on http://127.0.0.1:8237 (make dashboard-stop stops it)"
 	@echo "make clean-state  delete the local ZenML/MLflow/BentoML state in .conveyor/"
@@ -93,6 +94,13 @@ dashboard-stop: install
 .PHONY: bench-serving
 bench-serving: install-dev
 	$(PY) bench/serving.py
+
+# The soak (a training run, then 3 minutes of mixed valid and invalid traffic at 32 clients, 2 cores): writes
+# bench/results/soak.md; fails on a 5xx or an answered prediction missing from the log. SOAK_ARGS=--seconds 600
+SOAK_ARGS ?=
+.PHONY: soak
+soak: install-dev
+	$(PY) bench/soak.py $(SOAK_ARGS)
 
 # The drift benchmark (10k/100k/1M rows, about 10 minutes on 2 cores): writes bench/results/drift.md.
 .PHONY: bench-drift demo
