@@ -84,7 +84,7 @@ def test_status_json_reports_stack_and_stores(local_stack: str, capsys: pytest.C
     assert report["stack"]["name"] == "conveyor-local"
     assert report["stores"]["mlflow_tracking_uri"] == local_stack
     assert set(report) == {"production", "models", "stack", "stores"}
-    assert all(set(m) == {"model", "versions", "champion"} for m in report["models"])
+    assert all(set(m) == {"model", "versions", "champion", "history"} for m in report["models"])
 
 
 @pytest.mark.slow
