@@ -87,9 +87,9 @@ def check_start(settings: ServiceSettings) -> None:
         )
     elif not is_loopback(settings.host):
         logger.warning(
-            "service.host is %s, beyond loopback, and service.auth.token_env is not set: anyone who can reach port "
-            "%d can call /predict, /feedback and /model_info. Set service.auth.token_env: CONVEYOR_API_TOKEN and "
-            "export that variable (docs/serving.md#authentication)", settings.host, settings.port,
+            "service.host is %s, beyond loopback, and service.auth.token_env is not set: anyone who can reach the "
+            "service can call /predict, /feedback and /model_info. Set service.auth.token_env: CONVEYOR_API_TOKEN "
+            "and export that variable (docs/serving.md#authentication)", settings.host,
         )
 
 
