@@ -25,10 +25,11 @@ ROLLBACK_STEP = "rollback_champion"
 
 
 def running_services(model_name: str) -> list[Any]:
-    """The running services of ``model_name`` that the active stack's model deployer manages."""
+    """The running services of ``model_name`` that the active stack's BentoML model deployer manages."""
     from zenml.client import Client
 
-    if Client().active_stack.model_deployer is None:
+    component = Client().active_stack.model_deployer
+    if component is None or component.flavor != "bentoml":
         return []
     from zenml.integrations.bentoml.model_deployers import BentoMLModelDeployer
 
