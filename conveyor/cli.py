@@ -33,11 +33,14 @@ examples:
   python run.py --status --json
   python run.py --status --set model.name=conveyor-diabetes  one model only
   python run.py --pipeline training --report reports/       also write the card, gate decision and a summary
+  python run.py --pipeline monitoring                        drift, and live metrics where labels came back
+  python run.py --pipeline rollback                          the previous champion back in production
+  python run.py --pipeline rollback --set to_version=3 --set reason="bad promotion"
+  python run.py --pipeline all                               the whole loop: train, serve, feedback, monitor
 
 configs live in configs/<pipeline>.yaml; stacks in configs/stacks/. --set takes a dotted key path from
 the top of the config file (keys not at the top are looked up under `parameters`) and a YAML value.
 """
-
 
 
 def build_parser() -> argparse.ArgumentParser:
