@@ -154,10 +154,10 @@ def interval(metric: str, challenger: np.ndarray, other: np.ndarray, point: floa
     already oriented (see ``oriented``)."""
     difference = oriented(metric, challenger - other)
     low, high = np.quantile(difference, [1.0 - confidence, confidence])
-    return Interval(
-        point=round(float(point), 6),
-        low=round(float(low), 6),
-        high=round(float(high), 6),
+    return Interval(  # + 0.0 turns a negated zero into 0.0
+        point=round(float(point), 6) + 0.0,
+        low=round(float(low), 6) + 0.0,
+        high=round(float(high), 6) + 0.0,
         confidence=confidence,
         resamples=len(difference),
     )

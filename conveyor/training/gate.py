@@ -20,6 +20,8 @@ The gate promotes only when every rule holds, checked in this order (the first t
 
 from __future__ import annotations
 
+import math
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from conveyor.config import Gate
@@ -146,7 +148,8 @@ def _verdict(gate: Gate, metric: str, point: GateDecision, evidence: Evidence) -
     """Rules 2-4 of the module docstring, after ``decide``'s rule 1 held: (promote, reason)."""
     margin = gate.min_improvement
     over_baseline = evidence.baseline_interval
-    baseline = f"the trivial baseline {evidence.baseline_model} ({metric} {evidence.baseline.get(metric, 0.0):.4f})"
+    score = evidence.baseline.get(metric, math.nan)
+    baseline = f"the trivial baseline {evidence.baseline_model} ({metric} {score:.4f})"
     if over_baseline.low <= 0.0:
         return False, (
             f"did not beat {baseline} with {over_baseline.confidence:.0%} confidence: the challenger's {metric} "
@@ -157,9 +160,10 @@ def _verdict(gate: Gate, metric: str, point: GateDecision, evidence: Evidence) -
         return True, f"no current champion; the challenger passes every limit and {beats_baseline}"
     gain = evidence.interval
     if gain.low < margin or not point.promote:
+        why = "the challenger is worse" if gain.high < 0 else "the difference is within the holdout's noise"
         return False, (
             f"{metric} gain over the champion {_bounds(gain)} is not at least the required {margin} with "
-            f"{gain.confidence:.0%} confidence; the difference is within the holdout's noise"
+            f"{gain.confidence:.0%} confidence; {why}"
         )
     reason = f"{metric} beats the champion by {_bounds(gain)}, at least {margin}; it {beats_baseline}"
     old = evidence.champion_holdout

@@ -180,6 +180,7 @@ def test_lower_is_better_metrics_are_oriented() -> None:
     assert describe(baseline_for(train, "y", "regression", "mae", seed=0)) == "DummyRegressor(strategy='median')"
     swapped = weigh("rmse", gate, 1, Scored(truth, None, models | {CHALLENGER: champion, CHAMPION: challenger}), "")
     assert swapped.interval is not None and swapped.interval.high < 0
+    assert "the challenger is worse" in decide_with_confidence(gate, "rmse", "2", "1", swapped).reason
 
 
 def test_a_challenger_worse_on_the_champions_own_holdout_is_refused() -> None:
