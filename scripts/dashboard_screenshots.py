@@ -214,8 +214,14 @@ CLICK_NODE = """(name) => {
 
 
 def show_artifact(page: Any, run_url: str, artifact: str, choose: str | None = None) -> None:
-    """Open ``artifact``'s node in a run's DAG and its Visualization tab, loading the preview if asked."""
-    open_page(page, run_url, artifact)
+    """Open ``artifact``'s node in a run's DAG and its Visualization tab, loading the preview if asked.
+
+    The DAG draws only the nodes in view, so the whole graph is fitted into view first (a monitoring run's
+    performance steps sit outside the first view).
+    """
+    open_page(page, run_url, "Visualization")
+    click_css(page, "button[aria-label='Fit view']")
+    wait_for_text(page, artifact, timeout=60)
     where = page.evaluate(CLICK_NODE, artifact)
     if where is None:
         raise DashboardError(f"no artifact node '{artifact}' in the DAG at {run_url}")
