@@ -28,6 +28,7 @@ import os
 import platform
 import random
 import secrets
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -51,9 +52,15 @@ KINDS: dict[str, tuple[int, int]] = {
 }
 
 
-def clean_env(state: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZENML_", "MLFLOW_", "BENTOML_", "CONVEYOR_"))}
-    return {**env, "CONVEYOR_STATE_DIR": str(state), "BENTOML_DO_NOT_TRACK": "true"}
+def use_state(state: Path) -> None:
+    """This process's environment without ZenML, MLflow, BentoML and Conveyor settings, then ``state``'s, for it and
+    its children (BENTOML_HOME included: the ``bentoml`` command reads it before service.py could set it)."""
+    from conveyor.platform.env import state_environment
+
+    kept = {k: v for k, v in os.environ.items() if not k.startswith(("ZENML_", "MLFLOW_", "BENTOML_", "CONVEYOR_"))}
+    os.environ.clear()
+    os.environ.update({**kept, "CONVEYOR_STATE_DIR": str(state), "BENTOML_DO_NOT_TRACK": "true"})
+    os.environ.update(state_environment())
 
 
 def train(state: Path) -> None:
@@ -62,7 +69,7 @@ def train(state: Path) -> None:
     if marker.exists():
         return
     command = [sys.executable, "run.py", "--stack", "configs/stacks/local.yaml", "--pipeline", "training"]
-    result = subprocess.run(command, cwd=ROOT, env=clean_env(state), capture_output=True, text=True)
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(f"training failed:\n{result.stderr[-3000:]}")
     marker.touch()
@@ -87,7 +94,7 @@ def start_server(state: Path, settings: Any, token: str, port: int) -> subproces
     command = ["taskset", "-c", str(SERVER_CORE), str(Path(sys.executable).parent / "bentoml"), "serve",
                "service:Conveyor", "--host", "127.0.0.1", "--port", str(port), "--arg-file", str(arg_file)]
     with open(state / "soak-server.log", "wb") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env={**clean_env(state), TOKEN_ENV: token}, stdout=output,
+        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, TOKEN_ENV: token}, stdout=output,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 300  # the first start imports the champion into BentoML's store
     while time.monotonic() < deadline:
@@ -250,15 +257,20 @@ def report(args: Any, traffic: Traffic, elapsed: float, warm: Any, end: Any, ser
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
     versions = ", ".join(f"{p} {version(p)}" for p in ("bentoml", "scikit-learn", "aiohttp", "psutil"))
+    git = ["git", "-C", str(ROOT)]
+    commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    changed = subprocess.run([*git, "status", "--porcelain", "service.py", "conveyor"], capture_output=True,
+                             text=True).stdout.split("\n")
+    changed = [line[3:] for line in changed if line.strip()]
     lines = [
-        "# Soak", "",
-        f"Command: `python bench/soak.py --seconds {args.seconds:g} --warmup {args.warmup:g} --concurrency "
-        f"{args.concurrency}` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}).",
+        f"Command: `{'nice -n 10 ' if os.nice(0) >= 10 else ''}python bench/soak.py {shlex.join(sys.argv[1:])}`"
+        f" ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}).",
         f"Machine: {cpu}, {os.cpu_count()} cores, {mb(psutil.virtual_memory().total)} MB RAM; Python "
         f"{platform.python_version()}, {versions}. Server on core {SERVER_CORE}, client on core {CLIENT_CORE}; load "
         f"average (1 min) {loads[0]:.2f} before, {loads[1]:.2f} after. {args.note}".rstrip(),
         f"Model: {model['name']} version {model['version']} ({model['candidate']}), trained by the training pipeline; "
-        f"1 worker; auth on; prediction log max_bytes {args.log_max_bytes}, backups {logs['backups']}.", "",
+        f"1 worker; auth on; prediction log max_bytes {args.log_max_bytes}, backups {logs['backups']}. Code: commit "
+        f"{commit}" + (f", with uncommitted changes in {', '.join(changed)}." if changed else ", clean tree."), "",
         f"**{total} requests in {elapsed:.0f} s ({total / elapsed:.0f} req/s) from {args.concurrency} clients: "
         f"{server_errors} answered 5xx, {unexpected} with another status than expected, "
         f"{sum(traffic.transport_errors.values())} transport errors.**", "",
@@ -307,7 +319,7 @@ def main() -> None:
         raise SystemExit("needs two cores: one for the server, one for the load client")
     state = (args.state or Path(tempfile.mkdtemp(prefix="conveyor-soak-"))).resolve()
     state.mkdir(parents=True, exist_ok=True)
-    os.environ.update(clean_env(state))
+    use_state(state)
     train(state)
     log = state / f"soak-log-{int(time.time())}" / "predictions.jsonl"
     settings = serve_settings(log, args.log_max_bytes, args.log_backups)
