@@ -68,3 +68,12 @@ def test_the_top_level_stays_small() -> None:
     sizes = {str(p.relative_to(PACKAGE)): len(p.read_text().splitlines()) for p in PACKAGE.rglob("*.py")}
     long = {name: lines for name, lines in sizes.items() if lines > 300}
     assert not long, f"modules over 300 lines: {long}"
+
+
+def test_test_file_names_are_unique() -> None:
+    """pytest imports test files by basename (no packages under tests/): two of a name fail to collect."""
+    from collections import Counter
+    from pathlib import Path
+
+    names = Counter(p.name for p in (Path(__file__).resolve().parents[2]).rglob("test_*.py"))
+    assert [n for n, count in names.items() if count > 1] == []
