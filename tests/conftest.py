@@ -67,9 +67,9 @@ TINY_TRAINING = [
     "candidates.random_forest.n_iter=null",
     "candidates.hist_gradient_boosting.search={max_iter: [30], learning_rate: [0.1]}",
     "candidates.hist_gradient_boosting.n_iter=null",
-    "fairness=null",
+    "fairness=null",  # a few dozen holdout rows per region say little; tests that need fairness set it
     "explain.n_repeats=1",
-    "gate.bootstrap=200",  # holdouts of about 100 rows; the gate's own tests set what they measure  # a few dozen holdout rows per region say little; tests that need fairness set it
+    "gate.bootstrap=200",  # holdouts of about 100 rows; the gate's own tests set what they measure
 ]
 
 
