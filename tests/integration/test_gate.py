@@ -20,6 +20,7 @@ from conveyor.training.gate_evidence import CHALLENGER, CHAMPION
 pytestmark = pytest.mark.slow
 
 PERMISSIVE = "gate.limits={}"  # no absolute floor at all: only the confidence rules stand in the way
+SHIPPED = "gate.bootstrap=1000"  # the default resamples (tests/conftest.py's tiny configs use fewer)
 
 
 def production_versions(name: str) -> list[int]:
@@ -33,7 +34,7 @@ def test_a_model_trained_on_noise_is_never_promoted_and_the_champion_keeps_its_o
     frame["churned"] = np.random.default_rng(3).permutation(frame["churned"].to_numpy())  # labels come loose
     noise_csv = tmp_path / "noise.csv"
     frame.to_csv(noise_csv, index=False)
-    noise = training_config(f"data={{kind: csv, path: {noise_csv}}}", PERMISSIVE)
+    noise = training_config(f"data={{kind: csv, path: {noise_csv}}}", PERMISSIVE, SHIPPED)
     name = noise.model.name
 
     first = run_pipeline("training", noise, no_cache=True)
@@ -46,7 +47,7 @@ def test_a_model_trained_on_noise_is_never_promoted_and_the_champion_keeps_its_o
     assert output(first, "promote_model", "promotion").promoted is False
     assert get_champion(local_stack, name) is None and production_versions(name) == []
 
-    good = training_config(PERMISSIVE)  # the churn generator's real signal: the first champion
+    good = training_config(PERMISSIVE, SHIPPED)  # the churn generator's real signal: the first champion
     second = run_pipeline("training", good, no_cache=True)
     promoted = output(second, "gate_model", "gate_decision")
     assert promoted.promote and promoted.reason.startswith("no current champion")
