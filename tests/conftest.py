@@ -30,34 +30,6 @@ def pytest_configure(config: pytest.Config) -> None:
     configure_environment()
 
 
-# The files that take longest (measured), longest first: run first, so that under pytest-xdist neither worker
-# is left with one of them at the end while the other idles.
-LONGEST_FIRST = [
-    "test_monitoring.py",
-    "test_deployment.py",
-    "test_rollback.py",
-    "test_faults.py",
-    "test_demo.py",
-    "test_training.py",
-    "test_lease.py",
-    "test_cli.py",
-    "test_regression.py",
-    "test_gate.py",
-    "test_service_fuzz.py",
-    "test_service_tasks.py",
-    "test_auth.py",
-    "test_feedback.py",
-    "test_training_report.py",
-    "test_batch_inference.py",
-]
-
-
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Longest files first (a stable sort: each file keeps its own order)."""
-    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
-
-
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """A marker or -k that selects no tests is not a failure (pytest's exit code 5)."""
     if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
