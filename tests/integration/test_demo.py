@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pathlib
 import socket
 from collections.abc import Iterator
 
@@ -38,10 +39,14 @@ def stop_services(local_stack: str) -> Iterator[None]:
             deployer.delete_model_server(service.uuid, timeout=60)
 
 
-def test_the_whole_loop_detects_the_shift_and_retrains(local_stack: str, stop_services: None) -> None:
+def test_the_whole_loop_detects_the_shift_and_retrains(
+    local_stack: str, stop_services: None, tmp_path: pathlib.Path
+) -> None:
+    # A log (and labels log beside it) of its own: other tests of this session post to the default one.
+    log = tmp_path / "predictions.jsonl"
     stages = {
         "training.overrides": TINY_TRAINING,
-        "deployment.overrides": [f"service.port={free_port()}", "parity_rows=16"],
+        "deployment.overrides": [f"service.port={free_port()}", "parity_rows=16", f"service.prediction_log.path={log}"],
         "monitoring.overrides": ["policy=retrain", "thresholds.min_rows=100"],
     }
     config = load_run_config(
