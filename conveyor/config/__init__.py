@@ -13,6 +13,7 @@ from conveyor.config.deployment import (
     PredictionLogSettings,
     ServiceSettings,
 )
+from conveyor.config.fairness import FAIRNESS_METRICS, Disparity, Fairness
 from conveyor.config.loader import (
     CardSection,
     KeyedProblems,
@@ -35,15 +36,12 @@ from conveyor.config.monitoring import (
 )
 from conveyor.config.rollback import DEFAULT_ROLLBACK_REASON, RollbackConfig, RollbackParams
 from conveyor.config.training import (
-    FAIRNESS_METRICS,
     LOWER_IS_BETTER,
     TASK_METRICS,
     Candidate,
     ColumnRule,
     DataSource,
-    Disparity,
     Explain,
-    Fairness,
     Features,
     Gate,
     Limit,

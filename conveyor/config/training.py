@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field, model_validator
 
 from conveyor.config.estimators import FAMILIES, Task, check_candidate
+from conveyor.config.fairness import FAIRNESS_METRICS, Fairness
 from conveyor.config.loader import KeyedProblems, RunConfig, Strict
 
 MetricName = Literal["accuracy", "f1", "roc_auc", "log_loss", "rmse", "mae", "r2", "mape"]
@@ -153,6 +154,14 @@ class Limit(Strict):
     min: float | None = None
     max: float | None = None
 
+    def breach(self, value: float) -> str | None:
+        """How ``value`` breaks this limit ("below the minimum 0.7"), or None when it holds."""
+        if self.min is not None and value < self.min:
+            return f"below the minimum {self.min}"
+        if self.max is not None and value > self.max:
+            return f"above the maximum {self.max}"
+        return None
+
 
 class Gate(Strict):
     min_improvement: float = Field(
@@ -174,55 +183,6 @@ class Explain(Strict):
 
     n_repeats: int = Field(5, ge=1, description="shuffles of each feature; the chart's error bars are their spread")
     max_rows: int = Field(2000, gt=0, description="holdout rows scored; a larger holdout is sampled (seeded)")
-
-
-FairnessMetric = Literal[
-    "accuracy",
-    "recall",
-    "precision",
-    "f1",
-    "selection_rate",
-    "false_positive_rate",
-    "false_negative_rate",
-    "mae",
-    "rmse",
-]
-FAIRNESS_METRICS: dict[str, tuple[str, ...]] = {
-    "classification": (
-        "accuracy", "recall", "precision", "f1", "selection_rate", "false_positive_rate", "false_negative_rate"
-    ),
-    "regression": ("mae", "rmse"),
-}
-
-
-class Disparity(Strict):
-    """The largest allowed disparity of one metric between groups (at least one of the two)."""
-
-    difference: float | None = Field(None, ge=0.0, description="largest allowed gap between two groups' values")
-    ratio: float | None = Field(
-        None, gt=0.0, le=1.0, description="smallest allowed ratio of one group's value to another's (0.8: 80%)"
-    )
-
-    @model_validator(mode="after")
-    def _one_limit(self) -> Disparity:
-        if self.difference is None and self.ratio is None:
-            raise ValueError("give 'difference', 'ratio' or both")
-        return self
-
-
-class Fairness(Strict):
-    """Per-group metrics on the holdout (Fairlearn's MetricFrame) and the disparities the gate allows."""
-
-    sensitive: list[str] = Field(
-        min_length=1, description="columns whose groups are compared; need not be features, but must be in the data"
-    )
-    metrics: list[FairnessMetric] = Field(min_length=1, description="metrics computed per group")
-    max_disparity: dict[FairnessMetric, Disparity] = Field(
-        {}, description="metric -> {difference, ratio}: the gate refuses a challenger beyond it"
-    )
-    min_group_rows: int = Field(
-        20, gt=0, description="groups with fewer holdout rows are shown but held to no limit"
-    )
 
 
 class TrainingParams(Strict):

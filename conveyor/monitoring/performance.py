@@ -203,10 +203,8 @@ def decide_performance(
         live = metrics.get(metric)
         if live is None:
             notes.append(f"{metric} has a limit but no live value")
-        elif limit.min is not None and live < limit.min:
-            reasons.append(f"{metric} {live:.4f} on live labels is below the minimum {limit.min}")
-        elif limit.max is not None and live > limit.max:
-            reasons.append(f"{metric} {live:.4f} on live labels is above the maximum {limit.max}")
+        elif (broken := limit.breach(live)) is not None:
+            reasons.append(f"{metric} {live:.4f} on live labels is {broken}")
     bins, of = calibration(labelled, classes) if task == "classification" else ([], None)
     return PerformanceDecision(
         status="degraded" if reasons else "ok",

@@ -112,10 +112,8 @@ def decide(
         value = challenger.get(name)
         if value is None:
             failed.append(f"{name} was not computed")
-        elif limit.min is not None and value < limit.min:
-            failed.append(f"{name} {value:.4f} is below the minimum {limit.min}")
-        elif limit.max is not None and value > limit.max:
-            failed.append(f"{name} {value:.4f} is above the maximum {limit.max}")
+        elif (broken := limit.breach(value)) is not None:
+            failed.append(f"{name} {value:.4f} is {broken}")
     common = {
         "metric": metric,
         "challenger_version": challenger_version,
