@@ -10,10 +10,14 @@ Endpoints (all POST with JSON, documented with examples on the OpenAPI page at /
   /predict_batched  a list of records, merged with other requests by BentoML's adaptive batching
   /feedback         a list of ``{"id", "label"}`` (at most ``max_batch_rows``): ground truth for predictions by
                     id -> ``{"accepted": n}``, answered once the labels are on disk in the labels log
-  /model_info       model name, version, metrics and model card
+  /model_info       model name, version, metrics, model card, and the runtime that answers (``runtime``: onnx or
+                    sklearn, ``runtime_reason``, and the ONNX parity report ``onnx``)
 BentoML adds /healthz, /livez, /readyz (ready once the model is loaded) and /metrics (Prometheus).
 With ``service.auth.token_env`` set, every endpoint but those (and the OpenAPI page) needs
 ``Authorization: Bearer <token>`` and answers 401 without it (conveyor/serving/auth.py).
+
+The model call runs the champion's compiled ONNX graph when its parity check passed at registration, else the
+scikit-learn Pipeline (``service.runtime``: auto | onnx | sklearn; conveyor/serving/runtime.py).
 
 Every prediction gets a new id (a random UUID, 32 hex characters), in its answer and in the prediction log.
 A label is a class of the model (a classifier's) or a finite number (a regressor's); an unknown class or a
@@ -33,16 +37,17 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from conveyor.compat.bento_io import speed_up_json_io
-from conveyor.features.requests import columns_of, record_type, to_frame
+from conveyor.features.requests import columns_of, record_type
 from conveyor.features.schema import task_of
 from conveyor.platform.env import configure_environment
 from conveyor.prediction_log.format import new_ids, traffic_of
 from conveyor.prediction_log.labels import LabelsLog, labels_path
 from conveyor.prediction_log.writer import AsyncPredictionLog, PredictionLogWriter
 from conveyor.serving.auth import BearerAuth, MetricsAuth, check_start
-from conveyor.serving.bento_model import feature_schema_of, load_sklearn, model_card_of
+from conveyor.serving.bento_model import feature_schema_of, model_card_of, onnx_parity_of
 from conveyor.serving.feedback import EXAMPLE_ID, feedback_type
 from conveyor.serving.request_guard import RequestGuard
+from conveyor.serving.runtime import load_runtime
 from conveyor.serving.settings import model_tag, prediction_log_path, service_metrics, service_settings
 from conveyor.serving.traffic_metrics import BoundedTrafficMetrics
 
@@ -119,6 +124,9 @@ class ModelInfo(BaseModel):
     metrics: dict[str, float]
     feature_schema: dict[str, Any]
     model_card: str
+    runtime: str = Field(description="what answers the model calls: onnx (the compiled graph) or sklearn")
+    runtime_reason: str = Field(description="why that runtime: the parity result, or why ONNX is not used")
+    onnx: dict[str, Any] | None = Field(description="the ONNX parity report from registration (null: none)")
 
 
 @bentoml.service(
@@ -136,12 +144,13 @@ class Conveyor:
 
     def __init__(self) -> None:
         self.stored = bentoml.models.get(MODEL_TAG)
-        self.model = load_sklearn(self.stored)  # skops, with the trusted list stored beside it
+        # The compiled graph, or the skops file for the fallback: only what runs is loaded.
+        self.runtime = load_runtime(self.stored, SETTINGS.runtime, SETTINGS.onnx_threads, FEATURE_SCHEMA)
         self.card = model_card_of(self.stored)
         self.meta = dict(self.stored.info.metadata)
         self.version = str(self.meta["registry_version"])
         self.name = str(self.meta["registry_model"])
-        self.classes = [] if REGRESSION else [str(c) for c in self.model.classes_]
+        self.classes = self.runtime.classes
         log = SETTINGS.prediction_log
         self.log = AsyncPredictionLog(
             PredictionLogWriter(prediction_log_path(SETTINGS), log.max_bytes, log.backups),
@@ -153,7 +162,12 @@ class Conveyor:
         # Everything loaded so far (BentoML, pydantic, scikit-learn, the model) lives as long as the worker:
         # moved out of the garbage collector's sight, it is not rescanned each time requests allocate.
         gc.freeze()
-        logger.info("Serving %s version %s (BentoML model %s)", self.name, self.version, MODEL_TAG)
+        fell_back = self.runtime.name == "sklearn" and SETTINGS.runtime != "sklearn"
+        logger.log(
+            logging.WARNING if fell_back else logging.INFO,
+            "Serving %s version %s (BentoML model %s) with runtime %s: %s",
+            self.name, self.version, MODEL_TAG, self.runtime.name, self.runtime.reason,
+        )
 
     @bentoml.on_deployment
     def check_auth() -> None:  # type: ignore[misc]
@@ -161,7 +175,7 @@ class Conveyor:
         check_start(SETTINGS)
 
     def __is_ready__(self) -> bool:
-        return self.model is not None
+        return self.runtime is not None
 
     @bentoml.on_shutdown
     def close_log(self) -> None:
@@ -176,7 +190,7 @@ class Conveyor:
             return []
         classes, version = self.classes, self.version
         columns = columns_of(records, FEATURE_SCHEMA)
-        frame = to_frame(columns, FEATURE_SCHEMA)
+        answers = self.runtime.call(columns)  # probabilities [N, classes], or predictions [N]
         ids = new_ids(len(records))
         entry: dict[str, Any] = {
             "ts": datetime.now(UTC).isoformat(), "model": self.name, "version": version, "rows": len(records),
@@ -184,13 +198,13 @@ class Conveyor:
         }
         out: list[dict[str, Any]]
         if REGRESSION:
-            values = np.asarray(self.model.predict(frame), dtype="float64").tolist()
+            values = np.asarray(answers, dtype="float64").tolist()
             out = [
                 {"id": i, "prediction": value, "model_version": version} for i, value in zip(ids, values, strict=True)
             ]
             entry["prediction"] = values
         else:
-            probabilities = self.model.predict_proba(frame)
+            probabilities = np.asarray(answers, dtype="float64")
             labels = np.asarray(classes)[probabilities.argmax(axis=1)].tolist()
             out = [
                 {
@@ -253,6 +267,9 @@ class Conveyor:
             metrics=self.meta.get("metrics") or {},
             feature_schema=FEATURE_SCHEMA,
             model_card=self.card,
+            runtime=self.runtime.name,
+            runtime_reason=self.runtime.reason,
+            onnx=onnx_parity_of(self.stored),
         )
 
 

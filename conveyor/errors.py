@@ -75,6 +75,11 @@ class ModelFormatError(ConveyorError):
     """A stored model cannot be saved or loaded safely: a pickle, or a type outside the trusted allow-list."""
 
 
+class NotConvertibleError(ConveyorError):
+    """A Pipeline does not compile to ONNX; the message says which part and why. Registration goes on: the
+    reason goes into the parity report and the service runs scikit-learn."""
+
+
 class DeploymentError(ConveyorError):
     """A deployed service did not answer, or answered differently from the registered model."""
 

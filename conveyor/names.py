@@ -36,6 +36,7 @@ class Artifact(StrEnum):
     PROMOTION = "promotion"
     MODEL_CARD = "model_card"
     FEATURE_SCHEMA = "feature_schema"
+    ONNX_PARITY = "onnx_parity"  # the compiled graph's parity with scikit-learn: which runtime serves it, and why
     # monitoring
     REFERENCE_SET = "reference_set"
     REFERENCE_INFO = "reference_info"
@@ -83,6 +84,7 @@ class MlflowTag(StrEnum):
     PIPELINE_RUN = "conveyor.pipeline_run"
     ROLLED_BACK = "conveyor.rolled_back"  # JSON: the last rollback that took the alias from this version
     RESTORED = "conveyor.restored"  # JSON: the last rollback that gave the alias to this version
+    RUNTIME = "conveyor.runtime"  # "onnx" when the compiled graph passed its parity check, else "sklearn"
     # on a registered model: one tag per alias move, "conveyor.history.<6-digit sequence number>" (JSON)
     HISTORY = "conveyor.history"
     # on a training run
@@ -91,6 +93,10 @@ class MlflowTag(StrEnum):
     MODEL = "conveyor.model"
     MODEL_VERSION = "conveyor.model_version"
 
+
+# Where the compiled graph and its parity report are in a registered version's MLflow run.
+ONNX_ARTIFACT_DIR = "onnx"
+ONNX_PARITY_FILE = "parity.json"
 
 # Registry vocabulary.
 CHAMPION_ALIAS = "champion"

@@ -1,10 +1,11 @@
-"""Training: data -> validated split -> candidates -> best -> registered -> gated -> promoted -> card."""
+"""Training: data -> validated split -> candidates -> best -> registered (and compiled) -> gated -> promoted -> card."""
 
 from zenml import Model, pipeline
 
 from conveyor.config import ModelSection, TrainingParams
 from steps import (
     assess_fairness,
+    compile_model,
     evaluate_model,
     evaluate_regressor,
     explain_model,
@@ -81,6 +82,15 @@ def training_pipeline(params: TrainingParams, model: ModelSection) -> None:
         task=params.task,
         seed=params.seed,
     )
+    onnx_parity = compile_model.with_options(model=registry)(
+        registered=registered,
+        model=best_model,
+        test_set=test_set,
+        features=features,
+        feature_schema=schema,
+        onnx=params.onnx,
+        seed=params.seed,
+    )
     fairness_report, _ = assess_fairness.with_options(model=registry)(
         registered=registered, test_set=test_set, target=params.target, task=params.task, fairness=params.fairness
     )
@@ -110,4 +120,5 @@ def training_pipeline(params: TrainingParams, model: ModelSection) -> None:
         about=model.card,
         importance=importance,
         explain=params.explain,
+        onnx_parity=onnx_parity,
     )

@@ -17,6 +17,7 @@ from steps.monitoring import (
 from steps.registry import (
     assess_fairness,
     check_rollback,
+    compile_model,
     gate_model,
     model_card,
     promote_model,
@@ -29,6 +30,7 @@ __all__ = [
     "assess_fairness",
     "build_bento",
     "check_parity",
+    "compile_model",
     "deploy_service",
     "import_model",
     "resolve_champion",

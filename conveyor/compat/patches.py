@@ -223,6 +223,20 @@ FSSPEC_STRIP_PROTOCOL = Patch(
     remove_when="fsspec makes a filesystem's protocol stripping public",
 )
 
+SKL2ONNX_DOUBLE_IMPUTER = Patch(
+    name="skl2onnx-double-imputer",
+    package="skl2onnx",
+    versions=">=1.20.0,<1.21",
+    targets=(
+        "skl2onnx.operator_converters.imputer_op:convert_sklearn_imputer",
+        "skl2onnx.operator_converters.common:concatenate_variables",
+        "skl2onnx.shape_calculators.imputer:calculate_sklearn_imputer_output_shapes",
+    ),
+    why="skl2onnx writes a numeric SimpleImputer as ai.onnx.ml Imputer, which ONNX Runtime runs on float only; "
+    "Conveyor's graph is double precision",
+    remove_when="ONNX Runtime's Imputer takes double, or skl2onnx writes IsNaN/Where for double inputs",
+)
+
 PATCHES: tuple[Patch, ...] = (
     ZENML_PACKAGE_LOOKUP,
     ZENML_LOG_NOISE,
@@ -234,4 +248,5 @@ PATCHES: tuple[Patch, ...] = (
     BENTOML_TRAFFIC_METRICS,
     BENTOML_PATH_SPEC,
     FSSPEC_STRIP_PROTOCOL,
+    SKL2ONNX_DOUBLE_IMPUTER,
 )

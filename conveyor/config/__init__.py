@@ -34,6 +34,7 @@ from conveyor.config.monitoring import (
     PerformanceThresholds,
     Retraining,
 )
+from conveyor.config.onnx import OnnxSettings
 from conveyor.config.rollback import DEFAULT_ROLLBACK_REASON, RollbackConfig, RollbackParams
 from conveyor.config.training import (
     LOWER_IS_BETTER,
@@ -82,6 +83,7 @@ __all__ = [
     "LabelledData",
     "Limit",
     "ModelSection",
+    "OnnxSettings",
     "MonitoringConfig",
     "MonitoringParams",
     "MonitoringThresholds",

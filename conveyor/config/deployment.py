@@ -34,6 +34,9 @@ class AuthSettings(Strict):
     protect_metrics: bool = Field(False, description="/metrics needs the token too (false: open to scrapers)")
 
 
+Runtime = Literal["auto", "onnx", "sklearn"]
+
+
 class ServiceSettings(Strict):
     """How the BentoML service runs; the deployment pipeline bakes these into the Bento."""
 
@@ -46,6 +49,12 @@ class ServiceSettings(Strict):
     batching: Batching
     prediction_log: PredictionLogSettings
     auth: AuthSettings = Field(default_factory=AuthSettings, description="bearer-token authentication; left out = none")
+    runtime: Runtime = Field(
+        "auto",
+        description="auto: the ONNX graph when the model's parity check passed at registration, else scikit-learn; "
+        "onnx: the graph or no start (the service refuses a model without a passing one); sklearn: never the graph",
+    )
+    onnx_threads: int = Field(1, gt=0, description="ONNX Runtime's intra-op threads per worker")
 
 
 DeploymentMode = Literal["auto", "local", "container"]

@@ -9,6 +9,7 @@ from pydantic import ConfigDict, Field, model_validator
 from conveyor.config.estimators import FAMILIES, Task, check_candidate
 from conveyor.config.fairness import FAIRNESS_METRICS, Fairness
 from conveyor.config.loader import KeyedProblems, RunConfig, Strict
+from conveyor.config.onnx import OnnxSettings
 
 MetricName = Literal["accuracy", "f1", "roc_auc", "log_loss", "rmse", "mae", "r2", "mape"]
 Family = Literal["logistic_regression", "random_forest", "hist_gradient_boosting", "xgboost", "lightgbm"]
@@ -198,6 +199,7 @@ class TrainingParams(Strict):
     gate: Gate
     explain: Explain = Explain()
     fairness: Fairness | None = Field(None, description="per-group metrics and disparity limits; null = none")
+    onnx: OnnxSettings = OnnxSettings()
 
     @property
     def stratify(self) -> bool:

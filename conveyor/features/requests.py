@@ -75,7 +75,10 @@ def to_frame(columns: dict[str, list[Any]], schema: dict[str, Any]) -> pd.DataFr
 
 
 def sample_records(schema: dict[str, Any], rows: int, seed: int) -> list[dict[str, Any]]:
-    """``rows`` valid records drawn from the schema's ranges and categories, nulls included where allowed."""
+    """``rows`` valid records drawn from the schema's ranges and categories, nulls included where allowed.
+
+    Every category of a feature is in the first records (with ``rows`` at least the number of categories).
+    """
     rng = np.random.default_rng(seed)
     records: list[dict[str, Any]] = []
     for row in range(rows):
@@ -88,7 +91,9 @@ def sample_records(schema: dict[str, Any], rows: int, seed: int) -> list[dict[st
                 high = feature.get("max") if feature.get("max") is not None else 1.0
                 value = float(rng.uniform(low, high))
                 record[feature["name"]] = float(round(value)) if feature.get("integer") else value
-            else:
-                record[feature["name"]] = str(rng.choice(feature.get("categories") or ["a"]))
+            else:  # every category within the first rows, then drawn at random
+                categories = feature.get("categories") or ["a"]
+                pick = categories[row] if row < len(categories) else rng.choice(categories)
+                record[feature["name"]] = str(pick)
         records.append(record)
     return records

@@ -7,6 +7,8 @@ needs, so serving never needs MLflow; the tag says which registry version it is,
 
 - ``model.skops``: the sklearn Pipeline (``load_sklearn``), with its trusted list in ``metadata["trusted_types"]``
   (checked on save and load: platform/model_format.py);
+- ``model.onnx``: the compiled graph, when it passed its parity check at registration (``onnx_graph_of``), with
+  the parity report in ``parity.json`` either way (``onnx_parity_of``; conveyor/training/onnx_parity.py);
 - ``feature_schema.json`` and ``model_card.md`` (``feature_schema_of``, ``model_card_of``);
 - ``metadata`` (BentoML's model.yaml): registry name and version, run, metrics, and ``requirements``, the pinned
   packages its estimator needs besides scikit-learn's (``xgboost-cpu``, ``lightgbm``), which its Bento installs.
@@ -23,8 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from conveyor.errors import ServingError
-from conveyor.names import MlflowTag
+from conveyor.names import ONNX_ARTIFACT_DIR, ONNX_PARITY_FILE, MlflowTag
 from conveyor.platform.model_format import dump_model, load_skops
+from conveyor.platform.onnx_runtime import ONNX_FILE
 from conveyor.platform.registry import Champion, load_version
 
 logger = logging.getLogger(__name__)
@@ -49,8 +52,8 @@ def bento_tag(model_name: str, version: str) -> str:
     return f"{model_name}:v{version}"
 
 
-def run_artifact_text(tracking_uri: str, run_id: str, path: str) -> str | None:
-    """The text of artifact ``path`` of MLflow run ``run_id``, or None when it is missing."""
+def run_artifact_bytes(tracking_uri: str, run_id: str, path: str) -> bytes | None:
+    """The bytes of artifact ``path`` of MLflow run ``run_id``, or None when it is missing."""
     import mlflow
     from mlflow.exceptions import MlflowException
 
@@ -58,8 +61,13 @@ def run_artifact_text(tracking_uri: str, run_id: str, path: str) -> str | None:
         local = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=path, tracking_uri=tracking_uri)
     except (MlflowException, OSError):
         return None
-    with open(local, encoding="utf-8") as handle:
-        return handle.read()
+    return Path(local).read_bytes()
+
+
+def run_artifact_text(tracking_uri: str, run_id: str, path: str) -> str | None:
+    """The text of artifact ``path`` of MLflow run ``run_id``, or None when it is missing."""
+    data = run_artifact_bytes(tracking_uri, run_id, path)
+    return None if data is None else data.decode("utf-8")
 
 
 def import_champion(tracking_uri: str, champion: Champion) -> ServedModel:
@@ -98,6 +106,9 @@ def import_champion(tracking_uri: str, champion: Champion) -> ServedModel:
             "it was not registered by Conveyor's training pipeline; retrain it"
         )
     card = (run_artifact_text(tracking_uri, run_id, MODEL_CARD_FILE) if run_id else None) or ""
+    parity_text = run_artifact_text(tracking_uri, run_id, f"{ONNX_ARTIFACT_DIR}/{ONNX_PARITY_FILE}") if run_id else None
+    parity = json.loads(parity_text) if parity_text else None
+    graph = run_artifact_bytes(tracking_uri, run_id, f"{ONNX_ARTIFACT_DIR}/{ONNX_FILE}") if parity else None
     metadata: dict[str, Any] = {
         "registry_model": champion.name,
         "registry_version": champion.version,
@@ -107,7 +118,7 @@ def import_champion(tracking_uri: str, champion: Champion) -> ServedModel:
         "metrics": champion.metrics,
     }
     try:
-        save_served_model(tag, pipeline, json.loads(schema_text), card, metadata)
+        save_served_model(tag, pipeline, json.loads(schema_text), card, metadata, graph, parity)
     except BentoMLException:
         bentoml.models.get(tag)  # imported concurrently by another worker; anything else re-raises NotFound
     logger.info("Imported %s version %s into BentoML as %s", champion.name, champion.version, tag)
@@ -115,12 +126,19 @@ def import_champion(tracking_uri: str, champion: Champion) -> ServedModel:
 
 
 def save_served_model(
-    tag: str, pipeline: Any, feature_schema: dict[str, Any], model_card: str, metadata: dict[str, Any]
+    tag: str,
+    pipeline: Any,
+    feature_schema: dict[str, Any],
+    model_card: str,
+    metadata: dict[str, Any],
+    onnx_graph: bytes | None = None,
+    onnx_parity: dict[str, Any] | None = None,
 ) -> None:
     """Save a sklearn Pipeline in the layout service.py reads (the module docstring lists the files).
 
-    ``metadata`` needs ``registry_model`` and ``registry_version``; the trusted list and the packages the
-    Pipeline's estimator needs are added to it. ModelFormatError when the Pipeline holds an untrusted type.
+    ``metadata`` needs ``registry_model`` and ``registry_version``; the trusted list, the packages the
+    Pipeline's estimator needs and the parity report are added to it. ModelFormatError when the Pipeline holds an
+    untrusted type. ``onnx_graph`` is stored only with a report whose runtime is ``onnx``.
     """
     import bentoml
 
@@ -134,6 +152,10 @@ def save_served_model(
         Path(model.path_of(SKLEARN_FILE)).write_bytes(data)
         Path(model.path_of(FEATURE_SCHEMA_FILE)).write_text(json.dumps(feature_schema, indent=2), encoding="utf-8")
         Path(model.path_of(MODEL_CARD_FILE)).write_text(model_card, encoding="utf-8")
+        if onnx_parity is not None:
+            Path(model.path_of(ONNX_PARITY_FILE)).write_text(json.dumps(onnx_parity, indent=2), encoding="utf-8")
+            if onnx_graph is not None and onnx_parity.get("runtime") == "onnx":
+                Path(model.path_of(ONNX_FILE)).write_bytes(onnx_graph)
 
 
 def _require_skops(stored: Any) -> None:
@@ -167,6 +189,18 @@ def model_card_of(stored: Any) -> str:
     """The model card stored with BentoML model ``stored`` (empty when it has none)."""
     path = Path(stored.path_of(MODEL_CARD_FILE))
     return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
+def onnx_parity_of(stored: Any) -> dict[str, Any] | None:
+    """The parity report stored with BentoML model ``stored`` (None: imported without one)."""
+    path = Path(stored.path_of(ONNX_PARITY_FILE))
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def onnx_graph_of(stored: Any) -> str | None:
+    """The path of the compiled graph of BentoML model ``stored``, or None when it has none."""
+    path = Path(stored.path_of(ONNX_FILE))
+    return str(path) if path.is_file() else None
 
 
 def model_requirements(tag: str) -> list[str]:

@@ -4,6 +4,10 @@ Classification: every served label must equal the model's ``predict()``, and eve
 from its ``predict_proba()`` by at most the tolerance. Regression: a served ``prediction`` may differ from the
 model's ``predict()`` by at most ``tolerance * max(1, |expected|)`` (``allowed_difference``): relative for
 large values, absolute near zero. Either way every answer must name the registered version.
+
+A service that runs the compiled ONNX graph (``/model_info`` ``runtime: onnx``) is held to the larger of the
+check's tolerance and the one its graph passed at registration (``served_tolerance``): the graph was gated on
+that, and a float graph cannot meet a double Pipeline's 1e-9.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import pandas as pd
 
 from conveyor.errors import DeploymentError
 from conveyor.features.schema import task_of
+from conveyor.training.onnx_parity import allowed_difference
 
 SINGLE_RECORDS = 5  # the first records of the sample are also sent one by one to /predict
 
@@ -45,11 +50,6 @@ def expected_answers(model: Any, schema: dict[str, Any], records: list[dict[str,
     labels = [str(label) for label in model.predict(frame)]
     classes = tuple(str(c) for c in model.classes_)
     return Expected("classification", labels, np.asarray(model.predict_proba(frame)), classes)
-
-
-def allowed_difference(expected: float, tolerance: float) -> float:
-    """How far a served regression prediction may be from ``expected``: ``tolerance * max(1, |expected|)``."""
-    return tolerance * max(1.0, abs(expected))
 
 
 def _is_number(value: Any) -> bool:
@@ -119,25 +119,35 @@ def _class_difference(
     return diff
 
 
+def served_tolerance(tolerance: float, info: dict[str, Any]) -> float:
+    """The tolerance a service with ``/model_info`` answer ``info`` is held to (see the module docstring)."""
+    if info.get("runtime") == "onnx" and info.get("onnx"):
+        return max(tolerance, float(info["onnx"]["tolerance"]))
+    return tolerance
+
+
 def served_parity(
     client: Any, records: list[dict[str, Any]], expected: Expected, version: str, tolerance: float
 ) -> dict[str, Any]:
     """POST ``records`` to /predict_batch and the first few to /predict through ``client`` (an httpx client at
     the service's URL); the report of ``compare`` over both, with the version /model_info reports.
 
-    Raises DeploymentError when an endpoint answers anything but 200.
+    The tolerance is ``served_tolerance``'s for the runtime /model_info names. Raises DeploymentError when an endpoint
+    answers anything but 200.
     """
+    info = client.post("/model_info", json={})
     batch = client.post("/predict_batch", json=records)
     singles = [client.post("/predict", json=record) for record in records[:SINGLE_RECORDS]]
-    info = client.post("/model_info", json={})
     for response in (batch, *singles, info):
         if response.status_code != 200:
             raise DeploymentError(f"{response.request.url} answered {response.status_code}: {response.text[:500]}")
+    tolerance = served_tolerance(tolerance, info.json())
     report = compare(batch.json(), expected, version, tolerance)
     one_by_one = compare([s.json() for s in singles], expected.head(len(singles)), version, tolerance)
     report["problems"] += [f"/predict {p}" for p in one_by_one["problems"]]
     report["max_abs_diff"] = max(report["max_abs_diff"], one_by_one["max_abs_diff"])
     report["served_version"] = info.json()["version"]
+    report["runtime"] = info.json().get("runtime")
     if report["served_version"] != version:
         report["problems"].append(f"/model_info reports version {report['served_version']}, expected {version}")
     return report

@@ -109,6 +109,22 @@ def _fairness_limitation(decision: GateDecision) -> str:
     )
 
 
+def _runtime(report: dict[str, Any] | None) -> str:
+    if report is None:
+        return "## Serving runtime\n_not compiled_\n"
+    if report["runtime"] == "onnx":
+        rows = " and ".join(f"{n} {name} rows" for name, n in report["rows"].items())
+        return (
+            f"## Serving runtime\n**ONNX Runtime** (`service.runtime: auto`): compiled by {report['converter']} in "
+            f"{report['precision']} precision; on {rows} its labels equal scikit-learn's and its largest difference "
+            f"is {report['max_abs_diff']:.3g} (tolerance {report['tolerance']:g}).\n"
+        )
+    return (
+        "## Serving runtime\n**scikit-learn** (the service falls back from ONNX): "
+        f"{report['reason']}.\n"
+    )
+
+
 def render_card(
     registered: RegisteredVersion,
     metrics: dict[str, Any],
@@ -121,11 +137,13 @@ def render_card(
     about: CardSection | None = None,
     importance: pd.DataFrame | None = None,
     explain: Explain | None = None,
+    onnx: dict[str, Any] | None = None,
 ) -> str:
     """The card: what the model is for, what it was trained on, how good it is, why, and whether it serves.
 
     ``about`` is the run config's ``model.card`` (keys left out read "not stated"); ``importance`` is the
-    ``feature_importance`` table, computed with ``explain`` on ``data["holdout_rows"]`` holdout rows.
+    ``feature_importance`` table, computed with ``explain`` on ``data["holdout_rows"]`` holdout rows; ``onnx`` is
+    the compile step's parity report (which runtime serves the model, and why).
     """
     about = about or CardSection()
     features = [
@@ -172,6 +190,7 @@ minimum improvement {decision.min_improvement} on `{decision.metric}`.
 {_gate_evidence(decision)}
 
 {_fairness(decision)}
+{_runtime(onnx)}
 ## Limitations
 {_stated(about.limitations)}
 

@@ -36,6 +36,7 @@ def model_card(
     about: CardSection,
     importance: pd.DataFrame,
     explain: Explain,
+    onnx_parity: dict[str, Any] | None = None,
 ) -> Annotated[MarkdownString, Artifact.MODEL_CARD]:
     """A markdown card in the dashboard, and the same file beside the model in MLflow.
 
@@ -63,6 +64,7 @@ def model_card(
         about=about,
         importance=importance,
         explain=explain,
+        onnx=onnx_parity,
     )
     card = with_history(card, promotion_history(stack_tracking_uri(), registered.name))  # this run's move too
     mlflow.MlflowClient(tracking_uri=stack_tracking_uri()).log_text(registered.run_id, card, "model_card.md")

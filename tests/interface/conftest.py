@@ -49,7 +49,7 @@ def service(state_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     pipeline = build_pipeline("logistic_regression", FEATURES, seed=3).fit(frame[FEATURES.all], frame["churned"])
     schema = feature_schema(frame, FEATURES, "churned")
     metadata = {"registry_model": "svc-test-churn", "registry_version": "7", "metrics": {"roc_auc": 0.8}}
-    save_served_model(TAG, pipeline, schema, "# card", metadata)
+    save_served_model(TAG, pipeline, schema, "# card", metadata, *compiled(pipeline, schema, frame))
     saved = {k: os.environ.get(k) for k in ("CONVEYOR_MODEL_TAG", "PROMETHEUS_MULTIPROC_DIR")}
     os.environ["CONVEYOR_MODEL_TAG"] = TAG
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path_factory.mktemp("prometheus"))
@@ -82,11 +82,21 @@ class SavedModel(NamedTuple):
 DIABETES = Features(numeric=["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"])
 
 
-def _save(name: str, version: str, pipeline: Any, schema: dict[str, Any]) -> SavedModel:
+def compiled(pipeline: Any, schema: dict[str, Any], frame: Any) -> tuple[bytes | None, dict[str, Any]]:
+    """The ONNX graph and parity report, as registration makes them (``frame`` stands in for the holdout)."""
+    from conveyor.config import OnnxSettings
+    from conveyor.training.onnx_parity import compile_and_check
+
+    features = [f["name"] for f in schema["features"]]
+    return compile_and_check(pipeline, schema, frame[features], OnnxSettings(sample_rows=64), seed=3)
+
+
+def _save(name: str, version: str, pipeline: Any, schema: dict[str, Any], frame: Any) -> SavedModel:
     from conveyor.serving.bento_model import save_served_model
 
     tag = f"{name}:v{version}"
-    save_served_model(tag, pipeline, schema, f"# {name}", {"registry_model": name, "registry_version": version})
+    metadata = {"registry_model": name, "registry_version": version}
+    save_served_model(tag, pipeline, schema, f"# {name}", metadata, *compiled(pipeline, schema, frame))
     return SavedModel(tag, version, pipeline, schema)
 
 
@@ -107,7 +117,7 @@ def regression_model(state_dir: Path) -> SavedModel:
     candidate = Candidate(estimator="sklearn.linear_model.Ridge", search={"alpha": [0.1, 1.0]})
     fitted = search(candidate, DIABETES, frame[DIABETES.all], frame["target"], "rmse", 2, 3, task="regression")
     schema = feature_schema(frame, DIABETES, "target", task="regression")
-    return _save("svc-test-diabetes", "11", fitted.best_estimator_, schema)
+    return _save("svc-test-diabetes", "11", fitted.best_estimator_, schema, frame)
 
 
 @pytest.fixture(scope="session")
@@ -121,7 +131,8 @@ def xgboost_model(state_dir: Path) -> SavedModel:
     frame = generate_churn(300, seed=5)
     candidate = Candidate(family="xgboost", params={"n_estimators": 20, "max_depth": 3})
     fitted = search(candidate, FEATURES, frame[FEATURES.all], frame["churned"], "roc_auc", 2, 5)
-    return _save("svc-test-churn-xgboost", "12", fitted.best_estimator_, feature_schema(frame, FEATURES, "churned"))
+    schema = feature_schema(frame, FEATURES, "churned")
+    return _save("svc-test-churn-xgboost", "12", fitted.best_estimator_, schema, frame)
 
 
 @pytest.fixture(scope="session")
@@ -133,7 +144,8 @@ def lightgbm_model(state_dir: Path) -> SavedModel:
     frame = _diabetes()
     pipeline = build_pipeline("lightgbm", DIABETES, seed=3, task="regression")
     pipeline.fit(frame[DIABETES.all], frame["target"])
-    return _save("svc-test-diabetes-lightgbm", "13", pipeline, feature_schema(frame, DIABETES, "target", "regression"))
+    schema = feature_schema(frame, DIABETES, "target", "regression")
+    return _save("svc-test-diabetes-lightgbm", "13", pipeline, schema, frame)
 
 
 def load_service(tag: str, module_name: str) -> ModuleType:
