@@ -50,7 +50,7 @@ def choose_runtime(setting: Runtime, parity: dict[str, Any] | None, has_graph: b
     else:
         return "onnx", (
             f"parity held at registration: {parity.get('precision')} precision, largest difference "
-            f"{parity.get('max_abs_diff'):.3g} (tolerance {parity.get('tolerance'):g})"
+            f"{parity.get('max_diff'):.3g} (tolerance {parity.get('tolerance'):g})"
         )
     if setting == "onnx":
         raise ServingError(

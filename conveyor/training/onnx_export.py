@@ -22,6 +22,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from sklearn.base import is_classifier
+
 from conveyor.errors import NotConvertibleError
 from conveyor.platform.onnx_runtime import MISSING_CATEGORY, PREDICTION, PROBABILITIES, OnnxPredictor
 from conveyor.training.estimators import EncodedLabels
@@ -127,7 +129,7 @@ def _estimator_graph(estimator: Any, width: int, precision: str) -> tuple[Any, s
     from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
 
     tensor = DoubleTensorType if precision == "double" else FloatTensorType
-    options = {id(estimator): {"zipmap": False}} if hasattr(estimator, "predict_proba") else None
+    options = {id(estimator): {"zipmap": False}} if is_classifier(estimator) else None
     graph = convert_sklearn(
         estimator,
         initial_types=[("x", tensor([None, width]))],
@@ -207,7 +209,9 @@ def compile_pipeline(model: Any, features: list[dict[str, Any]]) -> Compiled:
     if any(MISSING_CATEGORY in (f.get("categories") or []) for f in features):
         raise NotConvertibleError(f"a category is {MISSING_CATEGORY!r}, the string the graph uses for a missing one")
     path = _class_path(estimator)
-    classifier = hasattr(estimator, "predict_proba")
+    classifier = is_classifier(estimator)
+    if classifier and not hasattr(estimator, "predict_proba"):
+        raise NotConvertibleError(f"{type(estimator).__name__} gives no class probabilities, which the graph answers")
     width = len(model.named_steps["preprocess"].get_feature_names_out())
     failures: list[str] = []
     for precision in ("double", "float"):

@@ -7,7 +7,9 @@ as the service answers) and every class probability within the tolerance. Regres
 ``tolerance * max(1, |scikit-learn's|)`` (``allowed_difference``, which the deployment's HTTP check uses too).
 
 The report says which runtime a service with ``service.runtime: auto`` uses, and why:
-``{"runtime": "onnx" | "sklearn", "passed", "reason", "max_abs_diff", "tolerance", "rows", "precision", ...}``.
+``{"runtime": "onnx" | "sklearn", "passed", "reason", "max_diff", "max_abs_diff", "tolerance", "rows", ...}``;
+``max_diff`` is what the tolerance bounds (a probability's difference, or a prediction's difference over
+``max(1, |value|)``), and ``max_abs_diff`` the plain largest difference.
 """
 
 from __future__ import annotations
@@ -37,12 +39,14 @@ def allowed_difference(expected: Any, tolerance: float) -> Any:
 def _compare(
     name: str, model: Any, predictor: OnnxPredictor, frame: pd.DataFrame, columns: dict[str, list[Any]],
     regression: bool, tolerance: float,
-) -> tuple[float, list[str]]:
-    """The largest difference on one set of rows, and its rows that break parity."""
+) -> tuple[float, float, list[str]]:
+    """The largest absolute and the largest scaled difference (what the tolerance bounds) on one set of rows, and
+    the rows that break parity."""
     got = predictor.run(columns)
     if regression:
         expected = np.asarray(model.predict(frame), dtype="float64")
         diff = np.abs(got.astype("float64") - expected)
+        scaled = diff / allowed_difference(expected, 1.0)
         bad = np.flatnonzero(~(diff <= allowed_difference(expected, tolerance)))
         problems = [f"{name} row {i}: {got[i]!r} vs scikit-learn's {expected[i]!r}" for i in bad[:MAX_PROBLEMS]]
     else:
@@ -50,6 +54,7 @@ def _compare(
         labels = np.asarray([str(c) for c in model.predict(frame)])
         served = np.asarray([str(c) for c in model.classes_])[np.asarray(got).argmax(axis=1)]
         diff = np.abs(got.astype("float64") - expected).max(axis=1)
+        scaled = diff
         wrong_label = np.flatnonzero(served != labels)
         wrong_value = np.flatnonzero(~(diff <= tolerance))
         problems = [f"{name} row {i}: label {served[i]!r} vs {labels[i]!r}" for i in wrong_label[:MAX_PROBLEMS]]
@@ -58,7 +63,7 @@ def _compare(
         ]
         if len(wrong_label) > MAX_PROBLEMS or len(wrong_value) > MAX_PROBLEMS:
             problems.append(f"{name}: {len(wrong_label)} labels and {len(wrong_value)} probability rows differ")
-    return float(np.nanmax(diff, initial=0.0)) if len(diff) else 0.0, problems
+    return float(np.max(diff, initial=0.0)), float(np.max(scaled, initial=0.0)), problems
 
 
 def check_parity(
@@ -75,12 +80,13 @@ def check_parity(
         "holdout": (holdout, frame_columns(holdout, features)),
         "sample": (to_frame(sample_columns, schema), sample_columns),
     }
-    largest, problems = 0.0, []
+    largest, largest_scaled, problems = 0.0, 0.0, []
     for name, (frame, columns) in sets.items():
-        diff, found = _compare(name, model, predictor, frame, columns, regression, tolerance)
-        largest, problems = max(largest, diff), problems + found
+        diff, scaled, found = _compare(name, model, predictor, frame, columns, regression, tolerance)
+        largest, largest_scaled, problems = max(largest, diff), max(largest_scaled, scaled), problems + found
     return {
         "passed": not problems,
+        "max_diff": largest_scaled,  # what the tolerance bounds: |difference| / max(1, |value|) for a regressor
         "max_abs_diff": largest,
         "tolerance": tolerance,
         "rows": {name: len(frame) for name, (frame, _) in sets.items()},
@@ -92,7 +98,7 @@ def compile_and_check(
     model: Any, schema: dict[str, Any], holdout: pd.DataFrame, settings: OnnxSettings, seed: int
 ) -> tuple[bytes | None, dict[str, Any]]:
     """The graph (None when it is not to be served) and the report of why it is or is not."""
-    base: dict[str, Any] = {"tolerance": settings.tolerance, "max_abs_diff": None, "precision": None}
+    base: dict[str, Any] = {"tolerance": settings.tolerance, "max_diff": None, "max_abs_diff": None, "precision": None}
     if not settings.convert:
         return None, {**base, "runtime": "sklearn", "passed": False, "reason": "onnx.convert is false"}
     try:

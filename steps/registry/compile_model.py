@@ -43,15 +43,15 @@ def compile_model(
         if graph is not None:
             (Path(folder) / ONNX_FILE).write_bytes(graph)
         client.log_artifacts(registered.run_id, folder, ONNX_ARTIFACT_DIR)
-    if report["max_abs_diff"] is not None:
-        client.log_metric(registered.run_id, "onnx_max_abs_diff", report["max_abs_diff"])
+    if report["max_diff"] is not None:
+        client.log_metric(registered.run_id, "onnx_max_diff", report["max_diff"])
     client.set_model_version_tag(registered.name, registered.version, MlflowTag.RUNTIME, report["runtime"])
     log_metadata(metadata={"onnx": {k: v for k, v in report.items() if k != "problems"}}, infer_model=True)
     if report["runtime"] == "onnx":
         logger.info(
             "Compiled %s version %s to ONNX (%s precision, %.1f s): parity holds on %s rows, largest difference %.3g "
             "(tolerance %g)", registered.name, registered.version, report["precision"], report["seconds"],
-            " + ".join(str(n) for n in report["rows"].values()), report["max_abs_diff"], report["tolerance"],
+            " + ".join(str(n) for n in report["rows"].values()), report["max_diff"], report["tolerance"],
         )
     else:
         logger.warning("%s version %s will be served by scikit-learn: %s", registered.name, registered.version,

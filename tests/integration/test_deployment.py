@@ -132,6 +132,7 @@ def test_deploy_serve_log_replace_and_reuse(local_stack: str, deployed_model: An
     info = httpx.post(f"{replaced.url}/model_info", json={}, timeout=30).json()
     assert info["version"] == "2"
     assert info["bento_model_tag"] == f"{name}:v2"
+    assert info["runtime"] == "onnx" and info["onnx"]["passed"], info["runtime_reason"]  # imported with its graph
 
     # `zenml model-deployer models delete -y` forces: SIGKILL to the daemon. Its BentoML workers go too,
     # and nothing answers on the port afterwards.

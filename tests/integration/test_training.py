@@ -80,6 +80,13 @@ def test_best_candidate_wins_and_a_rerun_is_identical_and_not_promoted(local_sta
     assert f"| 1 | {importance.loc[0, 'feature']} |" in stored.split("## Feature importance", 1)[1]
     beside = {a.path for a in mlflow.MlflowClient(tracking_uri=local_stack).list_artifacts(registered.run_id)}
     assert {MODEL_CARD_FILE, IMPORTANCE_CHART_FILE} <= beside
+    # Compiled at registration: the graph and its parity report beside the model, the runtime on the version.
+    parity = output(first, "compile_model", "onnx_parity")
+    assert parity["runtime"] == "onnx" and parity["max_diff"] <= parity["tolerance"], parity
+    compiled = {a.path for a in mlflow.MlflowClient(tracking_uri=local_stack).list_artifacts(registered.run_id, "onnx")}
+    assert compiled == {"onnx/model.onnx", "onnx/parity.json"}
+    assert mv.tags[MlflowTag.RUNTIME] == "onnx"
+    assert "## Serving runtime\n**ONNX Runtime**" in stored
 
     second = run_pipeline("training", config, no_cache=True)
     assert output(second, "evaluate_model", "holdout_metrics") == output(first, "evaluate_model", "holdout_metrics")
