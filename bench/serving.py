@@ -1,21 +1,26 @@
-"""Benchmark: the Conveyor BentoML service against a minimal FastAPI app and in-process predict_proba.
+"""Benchmark: the Conveyor BentoML service against a minimal FastAPI app, in-process scikit-learn and ONNX Runtime.
 
 One run on 127.0.0.1 with a bounded load. Servers are pinned to core 0 and the load client to core 1
 (taskset); candidates alternate A B A B within each repeat; medians over the repeats, and ratios to
 FastAPI and to in-process. The model is the DESIGN.md reference: a 100-tree random forest behind the
-ColumnTransformer that training builds, fitted on the seeded churn data and saved as a BentoML model.
+ColumnTransformer that training builds, fitted on the seeded churn data, compiled to ONNX and checked for
+parity as registration does, and saved as a BentoML model with its graph.
 
-  in-process      predict_proba on one row, and on 1,000-row batches (core 0, no HTTP), measured
-                  before each concurrency level of each repeat
-  conveyor        bentoml serve service:Conveyor (1 worker, prediction log on):
+  in-process      (core 0, no HTTP), measured before each concurrency level of each repeat, on 1 row and on
+                  1,000-row batches:
+                    predict_proba   scikit-learn, the baseline of the FastAPI app
+                    onnxruntime     ONNX Runtime's own time: session.run on input arrays built beforehand
+                    model call      what the service calls per request: the validated records' columns
+                                    (columns_of) to arrays to session.run (conveyor/serving/runtime.py)
+  conveyor        bentoml serve service:Conveyor (1 worker, prediction log on, service.runtime auto: ONNX):
                     single   /predict with one record
                     batched  /predict_batched with one record (adaptive batching merges requests)
                     batch100 /predict_batch with 100 records
                     batched100 /predict_batched with 100 records (merged with other requests)
-  fastapi         uvicorn bench.fastapi_app:app (1 worker): single, batch100
+  fastapi         uvicorn bench.fastapi_app:app (1 worker, scikit-learn, the pickle): single, batch100
 
 Usage: python bench/serving.py [--repeats 3] [--seconds 3] [--concurrency 1 8 32]
-Writes bench/results/serving.md and prints it. Needs 2 cores; takes about 5 minutes with the defaults.
+Writes bench/results/serving.md and prints it. Needs 2 cores; takes about 6 minutes with the defaults.
 """
 
 from __future__ import annotations
@@ -49,12 +54,13 @@ def free_port() -> int:
 
 def prepare(state: Path) -> tuple[Any, list[dict[str, Any]]]:
     """Fit the reference model, save it as a BentoML model and a pickle; return it and sample records."""
-    from conveyor.config import Features
+    from conveyor.config import Features, OnnxSettings
     from conveyor.features.requests import sample_records
     from conveyor.features.schema import feature_schema
     from conveyor.serving.bento_model import save_served_model
     from conveyor.training.data import generate_churn
     from conveyor.training.models import ESTIMATOR_STEP, build_pipeline
+    from conveyor.training.onnx_parity import compile_and_check
 
     features = Features(
         numeric=["tenure_months", "monthly_charges", "support_calls", "age"],
@@ -65,7 +71,13 @@ def prepare(state: Path) -> tuple[Any, list[dict[str, Any]]]:
     pipeline.set_params(**{f"{ESTIMATOR_STEP}__n_estimators": 100, f"{ESTIMATOR_STEP}__max_depth": 10})
     pipeline.fit(frame[features.all], frame["churned"])
     schema = feature_schema(frame, features, "churned")
-    save_served_model(TAG, pipeline, schema, "", {"registry_model": "bench-churn", "registry_version": "1"})
+    holdout = generate_churn(1000, seed=43)[features.all]
+    graph, parity = compile_and_check(pipeline, schema, holdout, OnnxSettings(), seed=42)
+    if graph is None:
+        raise SystemExit(f"the reference model did not compile: {parity['reason']}")
+    sys.stderr.write(f"compiled in {parity['seconds']:.1f} s, parity max difference {parity['max_diff']:.3g}\n")
+    metadata = {"registry_model": "bench-churn", "registry_version": "1"}
+    save_served_model(TAG, pipeline, schema, "", metadata, graph, parity)
     (state / "model.pkl").write_bytes(pickle.dumps(pipeline))
     return pipeline, sample_records(schema, 1000, seed=1)
 
@@ -131,24 +143,56 @@ async def load(url: str, body: bytes, concurrency: int, seconds: float) -> tuple
     return len(latencies), latencies
 
 
-def in_process(model: Any, records: list[dict[str, Any]], seconds: float) -> dict[str, dict[str, float]]:
+def _timed(call: Any, seconds: float, rows: int) -> dict[str, float]:
+    call()
+    latencies: list[float] = []
+    until = time.perf_counter() + seconds
+    while time.perf_counter() < until:
+        started = time.perf_counter()
+        call()
+        latencies.append(time.perf_counter() - started)
+    return summarize(len(latencies), latencies, seconds, rows)
+
+
+def in_process(model: Any, runtime: Any, records: list[dict[str, Any]], seconds: float) -> dict[str, dict[str, float]]:
+    """scikit-learn, ONNX Runtime alone, and the service's model call, on 1 row and on 1,000 rows (core 0)."""
     import pandas as pd
+
+    from conveyor.features.requests import columns_of
 
     os.sched_setaffinity(0, {SERVER_CORE})
     results = {}
     try:
-        for name, frame in {"single": pd.DataFrame(records[:1]), "batch1000": pd.DataFrame(records)}.items():
-            model.predict_proba(frame)
-            latencies: list[float] = []
-            until = time.perf_counter() + seconds
-            while time.perf_counter() < until:
-                started = time.perf_counter()
-                model.predict_proba(frame)
-                latencies.append(time.perf_counter() - started)
-            results[name] = summarize(len(latencies), latencies, seconds, len(frame))
+        for size, chosen in {"single": records[:1], "batch1000": records}.items():
+            frame = pd.DataFrame(chosen)
+            results[f"sklearn {size}"] = _timed(lambda f=frame: model.predict_proba(f), seconds, len(chosen))
+            feeds = runtime.predictor.feeds(columns_of(chosen, runtime.schema))
+            run, output = runtime.predictor.session.run, [runtime.predictor.output]
+            results[f"onnxruntime {size}"] = _timed(lambda f=feeds, r=run, o=output: r(o, f), seconds, len(chosen))
+            results[f"model call {size}"] = _timed(
+                lambda c=chosen: runtime.call(columns_of(c, runtime.schema)), seconds, len(chosen)
+            )
     finally:
         os.sched_setaffinity(0, {CLIENT_CORE})
     return results
+
+
+def served_runtime(schema: dict[str, Any]) -> Any:
+    """The service's runtime for TAG, as service.py loads it, with its predictor and schema at hand."""
+    from types import SimpleNamespace
+
+    import bentoml
+
+    from conveyor.platform.onnx_runtime import OnnxPredictor
+    from conveyor.serving.bento_model import onnx_graph_of
+    from conveyor.serving.runtime import load_runtime
+
+    stored = bentoml.models.get(TAG)
+    runtime = load_runtime(stored, "auto", 1, schema)
+    if runtime.name != "onnx":
+        raise SystemExit(f"the service would run {runtime.name}: {runtime.reason}")
+    predictor = OnnxPredictor(onnx_graph_of(stored) or "", schema["features"], 1)
+    return SimpleNamespace(call=runtime.call, predictor=predictor, schema=schema)
 
 
 def summarize(count: int, latencies: list[float], seconds: float, rows: int) -> dict[str, float]:
@@ -181,6 +225,11 @@ def main() -> None:
     os.environ.update({k: env[k] for k in ("CONVEYOR_STATE_DIR", "BENTOML_HOME")})
     os.sched_setaffinity(0, {CLIENT_CORE})
     model, records = prepare(state)
+    import bentoml
+
+    from conveyor.serving.bento_model import feature_schema_of
+
+    runtime = served_runtime(feature_schema_of(bentoml.models.get(TAG)))
 
     bin_dir = Path(sys.executable).parent
     conveyor_port, fastapi_port = free_port(), free_port()
@@ -201,14 +250,14 @@ def main() -> None:
         "fastapi batch100": (f"http://127.0.0.1:{fastapi_port}/predict_batch", hundred, 100),
     }
     runs: dict[tuple[str, int], list[dict[str, float]]] = {}
-    local: dict[str, list[dict[str, float]]] = {"single": [], "batch1000": []}
+    local: dict[str, list[dict[str, float]]] = {}
     try:
         for repeat in range(args.repeats):
             for concurrency in args.concurrency:
                 # the baseline is taken beside every concurrency level, so a busy spell on a shared
                 # machine weighs on it as on the servers
-                for name, result in in_process(model, records, args.seconds).items():
-                    local[name].append(result)
+                for name, result in in_process(model, runtime, records, args.seconds).items():
+                    local.setdefault(name, []).append(result)
                 for name, (url, body, rows) in candidates.items():
                     count, latencies = asyncio.run(load(url, body, concurrency, args.seconds))
                     runs.setdefault((name, concurrency), []).append(summarize(count, latencies, args.seconds, rows))
@@ -224,41 +273,69 @@ def main() -> None:
     sys.stdout.write(table)
 
 
+LOCAL_ROWS = (
+    ("in-process scikit-learn predict_proba, 1 row", "sklearn single"),
+    ("in-process scikit-learn predict_proba, 1,000 rows", "sklearn batch1000"),
+    ("in-process ONNX Runtime session.run, 1 row", "onnxruntime single"),
+    ("in-process ONNX Runtime session.run, 1,000 rows", "onnxruntime batch1000"),
+    ("the service's model call (columns to arrays to run), 1 row", "model call single"),
+    ("the service's model call (columns to arrays to run), 1,000 rows", "model call batch1000"),
+)
+HTTP_ROWS = ("conveyor single", "conveyor batched (1 record)", "fastapi single", "conveyor batch100",
+             "conveyor batched100", "fastapi batch100")
+
+
+def _verdict(value: float, target: float, higher: bool = True) -> str:
+    return "met" if (value >= target if higher else value <= target) else "**not met**"
+
+
 def report(http: dict[tuple[str, int], dict[str, float]], local: dict[str, dict[str, float]], args: Any) -> str:
-    versions = ", ".join(f"{p} {version(p)}" for p in ("bentoml", "fastapi", "uvicorn", "scikit-learn", "aiohttp"))
+    packages = ("bentoml", "fastapi", "uvicorn", "scikit-learn", "onnxruntime", "skl2onnx", "aiohttp")
+    versions = ", ".join(f"{p} {version(p)}" for p in packages)
     lines = [
         f"Median of {args.repeats} alternating repeats, {args.seconds:g} s per cell after 0.5 s warm-up; in-process "
         f"measured before each concurrency level ({args.repeats * len(args.concurrency)} times); "
-        f"servers on core {SERVER_CORE}, load client on core {CLIENT_CORE}; 1 worker each. "
+        f"servers on core {SERVER_CORE}, load client on core {CLIENT_CORE}; 1 worker each; the service runs the "
+        f"compiled graph (service.runtime auto), the FastAPI app scikit-learn. "
         f"Python {platform.python_version()}, {versions}, {os.cpu_count()} cores.",
         "",
-        "| candidate | clients | req/s | rows/s | p50 ms | p99 ms | x FastAPI | x in-process rows/s |",
+        "| candidate | clients | req/s | rows/s | p50 ms | p99 ms | x FastAPI | x in-process sklearn rows/s |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for name, key in (("in-process predict_proba, 1 row", "single"), ("in-process predict_proba, 1,000 rows",
-                                                                       "batch1000")):
+    for name, key in LOCAL_ROWS:
         r = local[key]
-        lines.append(f"| {name} | - | {r['req_s']:.0f} | {r['rows_s']:.0f} | {r['p50_ms']:.2f} | "
-                     f"{r['p99_ms']:.2f} | - | 1.00 |")
+        ref = local["sklearn batch1000" if "1000" in key else "sklearn single"]
+        lines.append(f"| {name} | - | {r['req_s']:.0f} | {r['rows_s']:.0f} | {r['p50_ms']:.3f} | "
+                     f"{r['p99_ms']:.3f} | - | {r['rows_s'] / ref['rows_s']:.2f} |")
     for concurrency in args.concurrency:
-        for name in ("conveyor single", "conveyor batched (1 record)", "fastapi single", "conveyor batch100",
-                     "conveyor batched100", "fastapi batch100"):
+        for name in HTTP_ROWS:
             r = http[(name, concurrency)]
             base = http[("fastapi batch100" if "100" in name else "fastapi single", concurrency)]
-            ref = local["batch1000" if "100" in name else "single"]
+            ref = local["sklearn batch1000" if "100" in name else "sklearn single"]
             lines.append(
-                f"| {name} | {concurrency} | {r['req_s']:.0f} | {r['rows_s']:.0f} | {r['p50_ms']:.1f} | "
+                f"| {name} | {concurrency} | {r['req_s']:.0f} | {r['rows_s']:.0f} | {r['p50_ms']:.2f} | "
                 f"{r['p99_ms']:.1f} | {r['rows_s'] / base['rows_s']:.2f} | {r['rows_s'] / ref['rows_s']:.2f} |"
             )
-    top = max(args.concurrency)
-    single = http[("conveyor batched (1 record)", top)]["rows_s"] / http[("fastapi single", top)]["rows_s"]
-    batch = http[("conveyor batch100", top)]["rows_s"] / local["batch1000"]["rows_s"]
-    batched = http[("conveyor batched100", top)]["rows_s"] / local["batch1000"]["rows_s"]
+    top, low = max(args.concurrency), min(args.concurrency)
+    single = http[("conveyor single", top)]
+    single_x = single["rows_s"] / http[("fastapi single", top)]["rows_s"]
+    one_client = http[("conveyor single", low)]["p50_ms"]
+    batch = http[("conveyor batch100", top)]["rows_s"] / local["sklearn batch1000"]["rows_s"]
+    call_1 = local["model call single"]["p50_ms"] / local["onnxruntime single"]["p50_ms"]
+    call_1000 = local["model call batch1000"]["p50_ms"] / local["onnxruntime batch1000"]["p50_ms"]
     lines += [
         "",
-        f"Targets at {top} clients: single records through the batchable endpoint at {single:.2f}x FastAPI "
-        f"(target >= 4x); 100-row batches at {batch:.2f}x in-process 1,000-row rows/s through /predict_batch and "
-        f"{batched:.2f}x through /predict_batched (target >= 0.5x).",
+        "Targets (issue 12):",
+        "",
+        f"- `/predict`, single records at {top} clients: {single_x:.1f}x the FastAPI app (target >= 10x), "
+        f"{_verdict(single_x, 10)}; p99 {single['p99_ms']:.1f} ms (target <= 25 ms), "
+        f"{_verdict(single['p99_ms'], 25, higher=False)}.",
+        f"- `/predict` at {low} client: p50 {one_client:.2f} ms (target <= 2 ms), "
+        f"{_verdict(one_client, 2, higher=False)}.",
+        f"- `/predict_batch` with 100 rows at {top} clients: {batch:.2f}x in-process scikit-learn rows/s on "
+        f"1,000-row calls (target >= 1.0x), {_verdict(batch, 1.0)}.",
+        f"- The service's model call per row against ONNX Runtime's own time (p50): {call_1:.2f}x at 1 row, "
+        f"{call_1000:.2f}x at 1,000 rows (target within 5x), {_verdict(5, max(call_1, call_1000))}.",
         "",
         f"Command: `python bench/serving.py --repeats {args.repeats} --seconds {args.seconds:g} "
         f"--concurrency {' '.join(map(str, args.concurrency))}`",

@@ -46,6 +46,11 @@ class OnnxPredictor:
 
     def run(self, columns: dict[str, list[Any]]) -> np.ndarray:
         """Class probabilities ``[N, classes]`` or predictions ``[N]`` for the columns (None where missing)."""
+        out = self.session.run([self.output], self.feeds(columns))[0]
+        return out.ravel() if self.output == PREDICTION else out
+
+    def feeds(self, columns: dict[str, list[Any]]) -> dict[str, np.ndarray]:
+        """The graph's input arrays for the columns: ``[N, 1]`` each, straight from the lists."""
         feeds: dict[str, np.ndarray] = {}
         for name, numeric in self.numeric.items():
             values = columns[name]
@@ -55,8 +60,7 @@ class OnnxPredictor:
                 feeds[name] = np.array(
                     [MISSING_CATEGORY if v is None else v for v in values], dtype=object
                 ).reshape(-1, 1)
-        out = self.session.run([self.output], feeds)[0]
-        return out.ravel() if self.output == PREDICTION else out
+        return feeds
 
 
 def frame_columns(frame: Any, features: list[dict[str, Any]]) -> dict[str, list[Any]]:
