@@ -36,6 +36,7 @@ import bentoml
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from conveyor.compat.bento_direct import request_model
 from conveyor.compat.bento_io import speed_up_json_io
 from conveyor.features.requests import columns_of, record_type
 from conveyor.features.schema import task_of
@@ -45,6 +46,7 @@ from conveyor.prediction_log.labels import LabelsLog, labels_path
 from conveyor.prediction_log.writer import AsyncPredictionLog, PredictionLogWriter
 from conveyor.serving.auth import BearerAuth, MetricsAuth, check_start
 from conveyor.serving.bento_model import feature_schema_of, model_card_of, onnx_parity_of
+from conveyor.serving.direct import DirectEndpoints
 from conveyor.serving.feedback import EXAMPLE_ID, feedback_type
 from conveyor.serving.request_guard import RequestGuard
 from conveyor.serving.runtime import load_runtime
@@ -67,6 +69,8 @@ Batch = Annotated[list[Record], Field(min_length=1, max_length=SETTINGS.max_batc
 Feedback = feedback_type(FEATURE_SCHEMA, SETTINGS.max_batch_rows)
 
 METRICS = service_metrics()
+# Filled by the service once its model is loaded, when the compiled graph serves (conveyor/serving/direct.py).
+DIRECT: dict[str, Any] = {}
 ID_DESCRIPTION = "the prediction's id (32 hex characters): send it to /feedback with the true label"
 
 
@@ -159,6 +163,8 @@ class Conveyor:
             on_error=METRICS.log_failed.inc,
         )
         self.labels = LabelsLog(labels_path(prediction_log_path(SETTINGS)), log.max_bytes, log.backups)
+        if self.runtime.name == "onnx":
+            self._answer_directly()
         # Everything loaded so far (BentoML, pydantic, scikit-learn, the model) lives as long as the worker:
         # moved out of the garbage collector's sight, it is not rescanned each time requests allocate.
         gc.freeze()
@@ -167,6 +173,16 @@ class Conveyor:
             logging.WARNING if fell_back else logging.INFO,
             "Serving %s version %s (BentoML model %s) with runtime %s: %s",
             self.name, self.version, MODEL_TAG, self.runtime.name, self.runtime.reason,
+        )
+
+    def _answer_directly(self) -> None:
+        """/predict and /predict_batch beside BentoML's routing (the same answers, without its per-request cost)."""
+        single, batch = request_model(Conveyor, "predict"), request_model(Conveyor, "predict_batch")
+        if single is None or batch is None:
+            return
+        DIRECT["/predict"] = (single, lambda one, headers: self._predict([one], "predict", traffic_of(headers))[0])
+        DIRECT["/predict_batch"] = (
+            batch, lambda many, headers: self._predict(many, "predict_batch", traffic_of(headers))
         )
 
     @bentoml.on_deployment
@@ -274,11 +290,12 @@ class Conveyor:
 
 
 # The first added runs first: the token for /metrics if it is protected (BoundedTrafficMetrics answers /metrics
-# itself), count every request (401s and 413s included), check the bearer token before any body is read, then
-# guard the body (size, JSON).
+# itself), count every request (401s and 413s included), check the bearer token before any body is read, guard
+# the body (size, JSON), then answer /predict and /predict_batch directly when the compiled graph serves.
 if SETTINGS.auth.protect_metrics:
     Conveyor.add_asgi_middleware(MetricsAuth, token_env=SETTINGS.auth.token_env)
 Conveyor.add_asgi_middleware(BoundedTrafficMetrics)
 Conveyor.add_asgi_middleware(BearerAuth, token_env=SETTINGS.auth.token_env)
 Conveyor.add_asgi_middleware(RequestGuard, max_bytes=SETTINGS.max_request_bytes)
+Conveyor.add_asgi_middleware(DirectEndpoints, endpoints=DIRECT, service_name=Conveyor.name)
 speed_up_json_io(Conveyor)

@@ -10,6 +10,7 @@ skipped with a warning, and a required one stops the process with CompatError. T
     zenml_model      the running step's ZenML model version (required)
     bento_deployer   ZenML's local BentoML service and deployer, serving the new SDK (required)
     bento_io         BentoML's list endpoints without their per-request schema work (optional)
+    bento_direct     BentoML's request classes and headers, for answers beside its routing (optional)
     bento_private  BentoML's traffic-metrics middleware and build path matcher (required)
     fsspec_paths     a URI as a path of a given filesystem (public fallback outside its versions)
     onnx_converters  skl2onnx's SimpleImputer converter for double inputs (optional)

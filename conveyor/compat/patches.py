@@ -186,6 +186,20 @@ BENTOML_LIST_IO = Patch(
     remove_when="BentoML caches IORootModel's schema and writes an answer once",
 )
 
+BENTOML_DIRECT_IO = Patch(
+    name="bentoml-direct-io",
+    package="bentoml",
+    versions=">=1.4.39,<1.5",
+    targets=(
+        "_bentoml_sdk.method:APIMethod",
+        "_bentoml_sdk.io_models:IORootModel",
+        "bentoml._internal.context:trace_context",
+    ),
+    why="the compiled graph's /predict and /predict_batch are answered beside BentoML's routing with its request "
+    "class (the same 400s) and its Server and X-BentoML-Request-ID headers",
+    remove_when="BentoML's per-request overhead is near its model call's, or it offers a direct endpoint",
+)
+
 BENTOML_TRAFFIC_METRICS = Patch(
     name="bentoml-traffic-metrics",
     package="bentoml",
@@ -245,6 +259,7 @@ PATCHES: tuple[Patch, ...] = (
     BENTOML_SERVE_HTTP,
     ZENML_CONTAINER_ENVIRONMENT,
     BENTOML_LIST_IO,
+    BENTOML_DIRECT_IO,
     BENTOML_TRAFFIC_METRICS,
     BENTOML_PATH_SPEC,
     FSSPEC_STRIP_PROTOCOL,

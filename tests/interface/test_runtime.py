@@ -37,11 +37,15 @@ def hgb_model(state_dir: Any) -> SavedModel:
 
 
 @pytest.fixture(scope="module")
-def hgb(service: Any, hgb_model: SavedModel) -> Iterator[Any]:
+def hgb_service(service: Any, hgb_model: SavedModel) -> Any:
+    return load_service(hgb_model.tag, "service_runtime_hgb")
+
+
+@pytest.fixture(scope="module")
+def hgb(hgb_service: Any) -> Iterator[Any]:
     from starlette.testclient import TestClient
 
-    module = load_service(hgb_model.tag, "service_runtime_hgb")
-    with TestClient(module.Conveyor.to_asgi(), raise_server_exceptions=False) as client:
+    with TestClient(hgb_service.Conveyor.to_asgi(), raise_server_exceptions=False) as client:
         yield client
 
 
@@ -105,3 +109,39 @@ def test_a_model_imported_before_compilation_is_served_by_scikit_learn(service: 
     save_served_model(tag, service.PIPELINE, service.FEATURE_SCHEMA, "", metadata)
     runtime = load_runtime(bentoml.models.get(tag), "auto", 1, service.FEATURE_SCHEMA)
     assert runtime.name == "sklearn" and "has no ONNX parity report" in runtime.reason
+
+
+BAD_BODIES = [
+    ("/predict", b'{"tenure_months": "x"}'),
+    ("/predict", b"[]"),
+    ("/predict", b"{}"),
+    ("/predict", b'{"tenure_months": 1, "extra": 2}'),
+    ("/predict_batch", b"[]"),
+    ("/predict_batch", b'[{"tenure_months": 1e999}]'),
+    ("/predict_batch", b'{"not": "a list"}'),
+    ("/predict_batch", b"[" + b",".join([b"{}"] * 1001) + b"]"),
+    ("/predict", b"{bad json"),
+]
+
+
+def test_the_direct_path_answers_bad_requests_exactly_as_bentoml_does(service: Any, hgb: Any, hgb_service: Any) -> None:
+    """The graph's /predict and /predict_batch are answered beside BentoML's routing (conveyor/serving/direct.py);
+    the scikit-learn fallback goes through BentoML. Both serve the same features, so a bad body gets the same
+    answer from both, headers included."""
+    from starlette.testclient import TestClient
+
+    assert set(service.DIRECT) == {"/predict", "/predict_batch"} and hgb_service.DIRECT == {}
+    with TestClient(service.Conveyor.to_asgi(), raise_server_exceptions=False) as direct:
+        for path, body in BAD_BODIES:
+            ours = direct.post(path, content=body, headers={"content-type": "application/json"})
+            theirs = hgb.post(path, content=body, headers={"content-type": "application/json"})
+            assert (ours.status_code, ours.content) == (theirs.status_code, theirs.content), (path, body[:40])
+            assert 400 <= ours.status_code < 500
+            assert ours.headers.get("server") == theirs.headers.get("server")  # BentoML's, but on the guard's 400
+            assert ours.headers["content-type"] == theirs.headers["content-type"]
+        good = sample_records(service.FEATURE_SCHEMA, 3, seed=5)
+        one = direct.post("/predict", json=good[0])
+        many = direct.post("/predict_batch", json=good)
+    assert one.status_code == many.status_code == 200
+    assert list(one.json()) == ["id", "label", "probabilities", "model_version"]
+    assert [list(a) for a in many.json()] == [list(one.json())] * 3
