@@ -69,6 +69,7 @@ Batch = Annotated[list[Record], Field(min_length=1, max_length=SETTINGS.max_batc
 Feedback = feedback_type(FEATURE_SCHEMA, SETTINGS.max_batch_rows)
 
 METRICS = service_metrics()
+PREDICTION_ROUTES = ("/predict", "/predict_batch", "/predict_batched")
 # Filled by the service once its model is loaded, when the compiled graph serves (conveyor/serving/direct.py).
 DIRECT: dict[str, Any] = {}
 ID_DESCRIPTION = "the prediction's id (32 hex characters): send it to /feedback with the true label"
@@ -140,6 +141,7 @@ class ModelInfo(BaseModel):
     traffic={"timeout": 30},
     logging={"access": {"enabled": SETTINGS.access_log}},
     metrics={"enabled": False},  # replaced by BoundedTrafficMetrics below: BentoML's labels unknown paths
+    tracing={} if SETTINGS.trace_predictions else {"excluded_urls": list(PREDICTION_ROUTES)},
 )
 class Conveyor:
     """The champion model, loaded once per worker."""

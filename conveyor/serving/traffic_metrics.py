@@ -38,6 +38,24 @@ def route_label(scope: dict[str, Any]) -> str:
     return UNMATCHED
 
 
+_EXACT: dict[tuple[Any, str], str] = {}  # (app, path) -> label, for paths that are a route's own (not templates)
+
+
+def cached_route_label(scope: dict[str, Any]) -> str:
+    """``route_label``, remembered for a path that is exactly a route's path (``/predict``): a handful of entries.
+
+    Template matches (``/static_content/{path:path}``) and unmatched paths are not remembered, so the cache
+    cannot grow with the paths clients make up.
+    """
+    key = (scope.get("app"), scope["path"])
+    label = _EXACT.get(key)
+    if label is None:
+        label = route_label(scope)
+        if label == scope["path"]:
+            _EXACT[key] = label
+    return label
+
+
 class BoundedTrafficMetrics(TrafficMetricsMiddleware):
     """BentoML's traffic-metrics middleware whose ``endpoint`` label is a route template or UNMATCHED.
 
@@ -63,5 +81,5 @@ class BoundedTrafficMetrics(TrafficMetricsMiddleware):
             return
         labelled = dict(scope)
         labelled[_REAL_PATH] = scope["path"]
-        labelled["path"] = route_label(scope)
+        labelled["path"] = cached_route_label(scope)
         await super().__call__(labelled, receive, send)
