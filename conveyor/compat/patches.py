@@ -208,6 +208,7 @@ BENTOML_TRAFFIC_METRICS = Patch(
         "bentoml._internal.server.http.instruments:RunnerTrafficMetricsMiddleware",
         "bentoml._internal.server.http.instruments:RunnerTrafficMetricsMiddleware._setup",
         "bentoml._internal.server.http.instruments:RunnerTrafficMetricsMiddleware.__call__",
+        "bentoml._internal.context:server_context",
     ),
     why="the service's /metrics comes from BentoML's private middleware, subclassed to label by route, not raw path",
     remove_when="BentoML labels its HTTP metrics by route template",
