@@ -268,7 +268,8 @@ def report(args: Any, traffic: Traffic, elapsed: float, warm: Any, end: Any, ser
         f"Machine: {cpu}, {os.cpu_count()} cores, {mb(psutil.virtual_memory().total)} MB RAM; Python "
         f"{platform.python_version()}, {versions}. Server on core {SERVER_CORE}, client on core {CLIENT_CORE}; load "
         f"average (1 min) {loads[0]:.2f} before, {loads[1]:.2f} after. {args.note}".rstrip(),
-        f"Model: {model['name']} version {model['version']} ({model['candidate']}), trained by the training pipeline; "
+        f"Model: {model['name']} version {model['version']} ({model['candidate']}, runtime {model.get('runtime')}), "
+        "trained by the training pipeline; "
         f"1 worker; auth on; prediction log max_bytes {args.log_max_bytes}, backups {logs['backups']}. Code: commit "
         f"{commit}" + (f", with uncommitted changes in {', '.join(changed)}." if changed else ", clean tree."), "",
         f"**{total} requests in {elapsed:.0f} s ({total / elapsed:.0f} req/s) from {args.concurrency} clients: "
