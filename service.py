@@ -54,6 +54,9 @@ from conveyor.serving.settings import model_tag, prediction_log_path, service_me
 from conveyor.serving.traffic_metrics import BoundedTrafficMetrics
 
 configure_environment()
+# `bentoml serve` puts the root logger at WARNING: Conveyor's own INFO lines (which model and runtime serve, and
+# why) are shown too. Its handler is BentoML's, so they look like BentoML's lines.
+logging.getLogger("conveyor").setLevel(logging.INFO)
 logger = logging.getLogger("conveyor.service")
 
 # BentoML needs the model and the request types when the class is defined, so they are resolved here.
