@@ -8,7 +8,7 @@ import pytest
 
 from conveyor.config import Features
 from conveyor.features.schema import feature_schema
-from conveyor.serving.parity import Expected, allowed_difference, compare, expected_answers
+from conveyor.serving.parity import Expected, allowed_difference, compare, expected_answers, served_tolerance
 from conveyor.training.models import build_pipeline
 
 CLASSES = ("no", "yes")
@@ -100,3 +100,11 @@ def test_expected_answers_follow_the_task_of_the_schema() -> None:
     assert set(answers.predictions) <= set(CLASSES) and answers.probabilities is not None
     assert answers.head(1).predictions == answers.predictions[:1]
     assert answers.head(1).probabilities.shape == (1, 2)
+
+
+def test_a_service_running_the_graph_is_held_to_the_tolerance_its_graph_passed() -> None:
+    onnx = {"runtime": "onnx", "onnx": {"tolerance": 1e-5}}
+    assert served_tolerance(1e-9, onnx) == 1e-5
+    assert served_tolerance(1e-3, onnx) == 1e-3  # the check's own, when it is the looser one
+    assert served_tolerance(1e-9, {"runtime": "sklearn", "onnx": {"tolerance": 1e-5}}) == 1e-9
+    assert served_tolerance(1e-9, {"runtime": "onnx", "onnx": None}) == 1e-9
