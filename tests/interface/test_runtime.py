@@ -130,8 +130,9 @@ def test_the_direct_path_answers_bad_requests_exactly_as_bentoml_does(service: A
     answer from both, headers included."""
     from starlette.testclient import TestClient
 
-    assert set(service.DIRECT) == {"/predict", "/predict_batch"} and hgb_service.DIRECT == {}
     with TestClient(service.Conveyor.to_asgi(), raise_server_exceptions=False) as direct:
+        # filled when a service instance loads its model: the test client has started one by now
+        assert set(service.DIRECT) == {"/predict", "/predict_batch"} and hgb_service.DIRECT == {}
         for path, body in BAD_BODIES:
             ours = direct.post(path, content=body, headers={"content-type": "application/json"})
             theirs = hgb.post(path, content=body, headers={"content-type": "application/json"})
