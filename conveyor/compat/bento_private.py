@@ -17,6 +17,7 @@ Contract:
 
 from __future__ import annotations
 
+from timeit import default_timer
 from typing import Any
 
 from bentoml._internal.server.http.instruments import RunnerTrafficMetricsMiddleware
@@ -62,8 +63,6 @@ class TrafficMetricsMiddleware(RunnerTrafficMetricsMiddleware):
             return
         if not self._is_setup:
             self._setup()
-        from timeit import default_timer
-
         endpoint = scope["path"]
         if not endpoint.startswith(tuple(self.skip_paths)):
             self._child("last_request_timestamp", endpoint).set_to_current_time()

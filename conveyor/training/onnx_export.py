@@ -31,16 +31,6 @@ from conveyor.training.models import ESTIMATOR_STEP, missing_as_nan
 
 OPSET = 15  # the highest default-domain opset onnxmltools 1.16 converts to; skl2onnx uses the same
 ML_OPSET = 3  # ai.onnx.ml 3: tree thresholds and leaf values as double tensors
-_TREES = (
-    "sklearn.ensemble.RandomForestClassifier",
-    "sklearn.ensemble.RandomForestRegressor",
-    "sklearn.ensemble.ExtraTreesClassifier",
-    "sklearn.ensemble.ExtraTreesRegressor",
-    "sklearn.ensemble.GradientBoostingClassifier",
-    "sklearn.ensemble.GradientBoostingRegressor",
-    "sklearn.tree.DecisionTreeClassifier",
-    "sklearn.tree.DecisionTreeRegressor",
-)
 
 
 @dataclass(frozen=True)
@@ -58,16 +48,21 @@ def _estimator(model: Any) -> Any:
     return estimator.estimator_ if isinstance(estimator, EncodedLabels) else estimator  # same classes_ order
 
 
-def _class_path(estimator: Any) -> str:
-    import sklearn.ensemble
-    import sklearn.tree
+def _float32_trees(estimator: Any) -> bool:
+    """Whether ``estimator`` is scikit-learn trees, which compare ``float32(x)`` with their thresholds."""
+    from sklearn.ensemble import (
+        ExtraTreesClassifier,
+        ExtraTreesRegressor,
+        GradientBoostingClassifier,
+        GradientBoostingRegressor,
+        RandomForestClassifier,
+        RandomForestRegressor,
+    )
+    from sklearn.tree import BaseDecisionTree
 
-    for path in _TREES:
-        module, _, name = path.rpartition(".")
-        cls = getattr(sklearn.ensemble if module == "sklearn.ensemble" else sklearn.tree, name)
-        if isinstance(estimator, cls):
-            return path
-    return f"{type(estimator).__module__}.{type(estimator).__qualname__}"
+    forests = (RandomForestClassifier, RandomForestRegressor, ExtraTreesClassifier, ExtraTreesRegressor)
+    boosted = (GradientBoostingClassifier, GradientBoostingRegressor)
+    return isinstance(estimator, (*forests, *boosted, BaseDecisionTree))
 
 
 def rewrite_preprocessing(preprocess: Any) -> Any:
@@ -208,17 +203,19 @@ def compile_pipeline(model: Any, features: list[dict[str, Any]]) -> Compiled:
     estimator = _estimator(model)
     if any(MISSING_CATEGORY in (f.get("categories") or []) for f in features):
         raise NotConvertibleError(f"a category is {MISSING_CATEGORY!r}, the string the graph uses for a missing one")
-    path = _class_path(estimator)
+    trees = _float32_trees(estimator)
     classifier = is_classifier(estimator)
     if classifier and not hasattr(estimator, "predict_proba"):
         raise NotConvertibleError(f"{type(estimator).__name__} gives no class probabilities, which the graph answers")
     width = len(model.named_steps["preprocess"].get_feature_names_out())
+    preprocessing = _preprocessing_graph(model, features)  # the same for both precisions
     failures: list[str] = []
     for precision in ("double", "float"):
-        pre = _preprocessing_graph(model, features)
+        pre = type(preprocessing)()
+        pre.CopyFrom(preprocessing)  # merging aligns its opsets in place
         try:
             graph, converter = _estimator_graph(estimator, width, precision)
-            data = _merge(pre, graph, width, precision, path in _TREES, classifier)
+            data = _merge(pre, graph, width, precision, trees, classifier)
             OnnxPredictor(data, features)  # loads, and its inputs are the features
         except Exception as error:  # noqa: BLE001 - the converters and ONNX Runtime raise many types; each is kept
             failures.append(f"{precision}: {_innermost(error)}")
