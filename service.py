@@ -45,7 +45,7 @@ from conveyor.prediction_log.format import new_ids, traffic_of
 from conveyor.prediction_log.labels import LabelsLog, labels_path
 from conveyor.prediction_log.writer import AsyncPredictionLog, PredictionLogWriter
 from conveyor.serving.auth import BearerAuth, MetricsAuth, check_start
-from conveyor.serving.bento_model import feature_schema_of, model_card_of, onnx_parity_of
+from conveyor.serving.bento_model import feature_schema_of, model_card_of
 from conveyor.serving.direct import DirectEndpoints
 from conveyor.serving.feedback import EXAMPLE_ID, feedback_type
 from conveyor.serving.request_guard import RequestGuard
@@ -290,7 +290,7 @@ class Conveyor:
             model_card=self.card,
             runtime=self.runtime.name,
             runtime_reason=self.runtime.reason,
-            onnx=onnx_parity_of(self.stored),
+            onnx=self.runtime.parity,
         )
 
 

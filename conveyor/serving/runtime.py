@@ -35,6 +35,7 @@ class ModelRuntime:
     reason: str
     classes: list[str]  # a classifier's, in the order of its probability columns; [] for a regressor
     call: Callable[[dict[str, list[Any]]], np.ndarray]
+    parity: dict[str, Any] | None  # the model's ONNX parity report from registration (None: it has none)
 
 
 def choose_runtime(setting: Runtime, parity: dict[str, Any] | None, has_graph: bool, model: str) -> tuple[str, str]:
@@ -69,11 +70,14 @@ def load_runtime(stored: Any, setting: Runtime, threads: int, schema: dict[str, 
     if name == "onnx":
         assert graph is not None and parity is not None
         predictor = OnnxPredictor(graph, schema["features"], threads)
-        return ModelRuntime("onnx", reason, [] if regression else list(parity["classes"]), predictor.run)
+        return ModelRuntime("onnx", reason, [] if regression else list(parity["classes"]), predictor.run, parity)
     model = load_sklearn(stored)  # skops, with the trusted list stored beside it
     if regression:
         return ModelRuntime(
-            "sklearn", reason, [], lambda columns: np.asarray(model.predict(to_frame(columns, schema)), dtype="float64")
+            "sklearn", reason, [],
+            lambda columns: np.asarray(model.predict(to_frame(columns, schema)), dtype="float64"), parity,
         )
     classes = [str(c) for c in model.classes_]
-    return ModelRuntime("sklearn", reason, classes, lambda columns: model.predict_proba(to_frame(columns, schema)))
+    return ModelRuntime(
+        "sklearn", reason, classes, lambda columns: model.predict_proba(to_frame(columns, schema)), parity
+    )
