@@ -38,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from conveyor.compat.bento_direct import request_model
 from conveyor.compat.bento_io import speed_up_json_io
+from conveyor.compat.bento_timeout import cancel_request_timers
 from conveyor.features.requests import columns_of, record_type
 from conveyor.features.schema import task_of
 from conveyor.platform.env import configure_environment
@@ -57,6 +58,10 @@ configure_environment()
 # `bentoml serve` puts the root logger at WARNING: Conveyor's own INFO lines (which model and runtime serve, and
 # why) are shown too. Its handler is BentoML's, so they look like BentoML's lines.
 logging.getLogger("conveyor").setLevel(logging.INFO)
+# uvicorn formats an access line for every request whenever its access logger has a handler up the tree (the
+# root's, under `bentoml serve`), and the root's WARNING level then drops it: BentoML's own access log
+# (service.access_log) is the one that is shown.
+logging.getLogger("uvicorn.access").propagate = False
 logger = logging.getLogger("conveyor.service")
 
 # BentoML needs the model and the request types when the class is defined, so they are resolved here.
@@ -304,3 +309,4 @@ Conveyor.add_asgi_middleware(BearerAuth, token_env=SETTINGS.auth.token_env)
 Conveyor.add_asgi_middleware(RequestGuard, max_bytes=SETTINGS.max_request_bytes)
 Conveyor.add_asgi_middleware(DirectEndpoints, endpoints=DIRECT, service_name=Conveyor.name)
 speed_up_json_io(Conveyor)
+cancel_request_timers()

@@ -228,6 +228,19 @@ BENTOML_PATH_SPEC = Patch(
     required=True,
 )
 
+BENTOML_TIMEOUT_TIMER = Patch(
+    name="bentoml-timeout-timer",
+    package="bentoml",
+    versions=">=1.4.15,<1.5",
+    targets=(
+        "bentoml._internal.server.http.traffic:TimeoutMiddleware.__call__",
+        "bentoml._internal.server.http.traffic:TimeoutMiddleware._set_timer_out",
+    ),
+    why="BentoML's request timeout never cancels its per-request timer: traffic.timeout seconds of live timers, "
+    "rescanned by each full garbage collection (pauses of 40-120 ms at 1,500 req/s)",
+    remove_when="BentoML's TimeoutMiddleware cancels its timer once the answer starts",
+)
+
 FSSPEC_STRIP_PROTOCOL = Patch(
     name="fsspec-strip-protocol",
     package="fsspec",
@@ -263,6 +276,7 @@ PATCHES: tuple[Patch, ...] = (
     BENTOML_DIRECT_IO,
     BENTOML_TRAFFIC_METRICS,
     BENTOML_PATH_SPEC,
+    BENTOML_TIMEOUT_TIMER,
     FSSPEC_STRIP_PROTOCOL,
     SKL2ONNX_DOUBLE_IMPUTER,
 )
