@@ -3,8 +3,8 @@
 BentoML's ``TimeoutMiddleware`` (``traffic.timeout``) schedules a ``loop.call_later`` per request and never
 cancels it. Each timer keeps its handle, its future and a bound method alive until it fires, which is
 ``traffic.timeout`` seconds later. At 1,500 requests a second and a 30-second timeout, that is about 45,000
-live timers and a few hundred thousand objects that the garbage collector rescans. Its full collections then
-paused the service for 40-120 ms every second or two. Those pauses were the tail of ``/predict`` at 32
+live timers and well over a hundred thousand objects that the garbage collector rescans. Its full collections then
+paused the service for up to 100 ms every second or two. Those pauses were the tail of ``/predict`` at 32
 clients. With the timer cancelled, a full collection scanned about 4,000 objects and took about 1 ms.
 
 Contract: after ``cancel_request_timers()``, ``TimeoutMiddleware`` answers exactly as before: the answer of

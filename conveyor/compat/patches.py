@@ -237,7 +237,7 @@ BENTOML_TIMEOUT_TIMER = Patch(
         "bentoml._internal.server.http.traffic:TimeoutMiddleware._set_timer_out",
     ),
     why="BentoML's request timeout never cancels its per-request timer: traffic.timeout seconds of live timers, "
-    "rescanned by each full garbage collection (pauses of 40-120 ms at 1,500 req/s)",
+    "rescanned by each full garbage collection (pauses of up to 100 ms at 1,500 req/s)",
     remove_when="BentoML's TimeoutMiddleware cancels its timer once the answer starts",
 )
 
