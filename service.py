@@ -34,7 +34,7 @@ from typing import Annotated, Any
 
 import bentoml
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from conveyor.compat.bento_direct import request_model
 from conveyor.compat.bento_io import speed_up_json_io
@@ -190,9 +190,11 @@ class Conveyor:
         single, batch = request_model(Conveyor, "predict"), request_model(Conveyor, "predict_batch")
         if single is None or batch is None:
             return
-        DIRECT["/predict"] = (single, lambda one, headers: self._predict([one], "predict", traffic_of(headers))[0])
+        DIRECT["/predict"] = (
+            single, TypeAdapter(Record), lambda one, headers: self._predict([one], "predict", traffic_of(headers))[0]
+        )
         DIRECT["/predict_batch"] = (
-            batch, lambda many, headers: self._predict(many, "predict_batch", traffic_of(headers))
+            batch, TypeAdapter(Batch), lambda many, headers: self._predict(many, "predict_batch", traffic_of(headers))
         )
 
     @bentoml.on_deployment

@@ -6,7 +6,10 @@ that, so it bounds single-record throughput. ``DirectEndpoints`` sits innermost 
 after the traffic metrics, the bearer token and the body guard, which therefore apply as before. For a POST
 to a path it is given a handler for, it validates the body with BentoML's own request class for that
 endpoint, calls the handler on the event loop (a model call that short does not need a thread), and writes
-the answer with pydantic-core; everything else goes on to BentoML.
+the answer with pydantic-core; everything else goes on to BentoML. A body is first validated in one pass from
+its JSON (``validate_json`` of a pydantic ``TypeAdapter`` of the endpoint's type), cheaper than BentoML's
+parse-then-validate; a body that fails there is validated again with BentoML's class, which has the last
+word, so a refused body gets BentoML's own 400.
 
 What a client sees is BentoML's answer, byte for byte: a 400 for a body the request class refuses
 (``{"error": "N validation error for ...", "detail": [...]}``, ``loc`` starting with ``"root"``), a 500 for
@@ -33,6 +36,8 @@ logger = logging.getLogger(__name__)
 # A handler takes the validated body (the request class's ``.root``) and the request headers, and returns
 # what to answer: anything pydantic-core can write as JSON.
 Handler = Callable[[Any, Headers], Any]
+# What an endpoint is answered with: BentoML's request class, a TypeAdapter of the same type, the handler.
+Endpoint = tuple[Any, Any, Handler]
 SERVER_ERROR = {"error": "An unexpected error has occurred, please check the server log."}
 
 
@@ -42,13 +47,13 @@ def _json(payload: Any) -> bytes:
 
 
 class DirectEndpoints:
-    """Answer POSTs to the paths in ``endpoints`` (path -> (request class, handler)); pass the rest on.
+    """Answer POSTs to the paths in ``endpoints`` (path -> ``Endpoint``); pass the rest on.
 
     ``endpoints`` is read at each request, so the service fills it once its model is loaded (and only for
     the compiled graph); while it is empty every request goes to BentoML.
     """
 
-    def __init__(self, app: Any, endpoints: dict[str, tuple[Any, Handler]], service_name: str):
+    def __init__(self, app: Any, endpoints: dict[str, Endpoint], service_name: str):
         self.app = app
         self.endpoints = endpoints
         self.service_name = service_name
@@ -65,9 +70,13 @@ class DirectEndpoints:
                 return
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
-        model, handler = endpoint
+        model, adapter, handler = endpoint
+        body = b"".join(chunks) or b"{}"
         try:
-            value = model.model_validate_json(b"".join(chunks) or b"{}").root
+            try:
+                value = adapter.validate_json(body)
+            except ValidationError:  # BentoML's class decides, and words the 400 as BentoML does
+                value = model.model_validate_json(body).root
             status, body = 200, to_json(handler(value, Headers(scope=scope)))
         except ValidationError as error:
             status, body = 400, _json({

@@ -147,6 +147,26 @@ def test_answered_requests_leave_no_request_timer_behind(client: Any, record: di
     assert live() - before < 5
 
 
+def test_the_one_pass_validation_takes_what_bentomls_class_takes(client: Any, service: Any) -> None:
+    """The direct path validates from JSON in one pass and falls back to BentoML's class only for a refused body."""
+    from pydantic import ValidationError
+
+    from conveyor.features.requests import sample_records
+
+    records = sample_records(service.FEATURE_SCHEMA, 60, seed=3)  # every category, nulls, left-out fields
+    bodies = {"/predict": [json.dumps(r) for r in records], "/predict_batch": [json.dumps(records)]}
+    for path, texts in bodies.items():
+        model, adapter, _ = service.DIRECT[path]
+        for text in texts:
+            assert adapter.validate_json(text) == model.model_validate_json(text).root
+    model, adapter, _ = service.DIRECT["/predict_batch"]
+    for refused in ("[]", '[{"tenure_months": "x"}]', f"[{json.dumps(records[0])[:-1]}, \"extra\": 1}}]"):
+        with pytest.raises(ValidationError):
+            adapter.validate_json(refused)
+        with pytest.raises(ValidationError):
+            model.model_validate_json(refused)
+
+
 def test_uvicorn_formats_no_access_line_that_would_be_dropped(service: Any) -> None:
     """Under `bentoml serve` uvicorn's access logger has no handler of its own (log_config=None): not propagating,
     it has none at all, and uvicorn skips the line. BentoML's access log (service.access_log) is the shown one."""
