@@ -271,8 +271,7 @@ def main() -> None:
         for server in servers:
             stop(server)
 
-    table = report({k: median_of(v) for k, v in runs.items()}, {k: median_of(v) for k, v in local.items()}, args,
-                   runs)
+    table = report(runs, local, args)
     out = ROOT / "bench/results/serving.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(table)
@@ -295,8 +294,11 @@ def _verdict(value: float, target: float, higher: bool = True) -> str:
     return "met" if (value >= target if higher else value <= target) else "**not met**"
 
 
-def report(http: dict[tuple[str, int], dict[str, float]], local: dict[str, dict[str, float]], args: Any,
-           runs: dict[tuple[str, int], list[dict[str, float]]]) -> str:
+def report(runs: dict[tuple[str, int], list[dict[str, float]]], local_runs: dict[str, list[dict[str, float]]],
+           args: Any) -> str:
+    """The table, the targets and the floor, from every repeat of each HTTP cell and in-process measurement."""
+    http = {key: median_of(values) for key, values in runs.items()}
+    local = {key: median_of(values) for key, values in local_runs.items()}
     packages = ("bentoml", "fastapi", "uvicorn", "scikit-learn", "onnxruntime", "skl2onnx", "aiohttp")
     versions = ", ".join(f"{p} {version(p)}" for p in packages)
     lines = [

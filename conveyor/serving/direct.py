@@ -8,8 +8,8 @@ to a path it is given a handler for, it validates the body with BentoML's own re
 endpoint, calls the handler on the event loop (a model call that short does not need a thread), and writes
 the answer with pydantic-core; everything else goes on to BentoML. A body is first validated in one pass from
 its JSON (``validate_json`` of a pydantic ``TypeAdapter`` of the endpoint's type), cheaper than BentoML's
-parse-then-validate; a body that fails there is validated again with BentoML's class, which has the last
-word, so a refused body gets BentoML's own 400.
+parse-then-validate. A body it refuses is validated again with BentoML's class, so a refused body gets
+BentoML's own 400 (tests/interface/test_service.py checks that both take and refuse the same bodies).
 
 What a client sees is BentoML's answer, byte for byte: a 400 for a body the request class refuses
 (``{"error": "N validation error for ...", "detail": [...]}``, ``loc`` starting with ``"root"``), a 500 for
@@ -71,12 +71,12 @@ class DirectEndpoints:
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
         model, adapter, handler = endpoint
-        body = b"".join(chunks) or b"{}"
+        request = b"".join(chunks) or b"{}"
         try:
             try:
-                value = adapter.validate_json(body)
-            except ValidationError:  # BentoML's class decides, and words the 400 as BentoML does
-                value = model.model_validate_json(body).root
+                value = adapter.validate_json(request)
+            except ValidationError:  # BentoML's class words the 400 as BentoML does
+                value = model.model_validate_json(request).root
             status, body = 200, to_json(handler(value, Headers(scope=scope)))
         except ValidationError as error:
             status, body = 400, _json({
