@@ -117,7 +117,9 @@ def _runtime(report: dict[str, Any] | None) -> str:
         return (
             f"## Serving runtime\n**ONNX Runtime** (`service.runtime: auto`): compiled by {report['converter']} in "
             f"{report['precision']} precision; on {rows} its labels equal scikit-learn's and its largest difference "
-            f"is {report['max_diff']:.3g} (tolerance {report['tolerance']:g}).\n"
+            f"is {report['max_diff']:.3g} (tolerance {report['tolerance']:g})."
+            + (f" Its trees run in {report['tree_blocks']} blocks, summed." if report.get("tree_blocks") else "")
+            + "\n"
         )
     return (
         "## Serving runtime\n**scikit-learn** (the service falls back from ONNX): "

@@ -12,6 +12,9 @@
    thresholds, so for them the graph casts the features to float and back to double first: the same comparison.
 3. **A cast** between the two, and the output renamed ``probabilities`` or ``prediction``.
 
+``compile_and_check`` then splits a forest's tree ensemble into blocks of trees whose outputs are summed, which
+ONNX Runtime runs faster on calls of many rows (conveyor/training/onnx_blocks.py).
+
 Whether the graph is served is the parity check's to say (``check_parity``, conveyor/training/onnx_parity.py).
 """
 

@@ -1,6 +1,7 @@
 """The hard gate between the ONNX graph and scikit-learn: the graph is served only if it answers the same.
 
-``compile_and_check`` compiles the registered Pipeline (conveyor/training/onnx_export.py) and compares both on
+``compile_and_check`` compiles the registered Pipeline (conveyor/training/onnx_export.py), splits a forest's trees
+into blocks (conveyor/training/onnx_blocks.py; checked whole instead if the blocks miss parity) and compares both on
 the holdout and on the seeded parity sample (``features.requests.sample_records``: every category, and nulls
 wherever a feature may be null). Classification: labels identical (the graph's label is its most probable class,
 as the service answers) and every class probability within the tolerance. Regression: every prediction within
@@ -9,7 +10,8 @@ as the service answers) and every class probability within the tolerance. Regres
 The report says which runtime a service with ``service.runtime: auto`` uses, and why:
 ``{"runtime": "onnx" | "sklearn", "passed", "reason", "max_diff", "max_abs_diff", "tolerance", "rows", ...}``;
 ``max_diff`` is what the tolerance bounds (a probability's difference, or a prediction's difference over
-``max(1, |value|)``), and ``max_abs_diff`` the plain largest difference.
+``max(1, |value|)``), and ``max_abs_diff`` the plain largest difference; ``tree_blocks`` is how many blocks the
+served graph's trees run in (0: not split).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from conveyor.errors import NotConvertibleError
 from conveyor.features.requests import columns_of, sample_records, to_frame
 from conveyor.features.schema import task_of
 from conveyor.platform.onnx_runtime import OnnxPredictor, frame_columns
+from conveyor.training.onnx_blocks import block_trees
 from conveyor.training.onnx_export import compile_pipeline
 
 logger = logging.getLogger(__name__)
@@ -106,15 +109,20 @@ def compile_and_check(
     except NotConvertibleError as error:
         logger.warning("Not compiled to ONNX: %s; the service will run scikit-learn", error)
         return None, {**base, "runtime": "sklearn", "passed": False, "reason": str(error)}
-    parity = check_parity(model, compiled.graph, schema, holdout, settings.sample_rows, seed, settings.tolerance)
+    graph, blocks = block_trees(compiled.graph)
+    parity = check_parity(model, graph, schema, holdout, settings.sample_rows, seed, settings.tolerance)
+    if blocks and not parity["passed"]:  # the blocks' float sums never cost a graph its place: try it whole
+        logger.info("ONNX graph in %d tree blocks failed parity (%s); checking it whole", blocks, parity["problems"])
+        graph, blocks = compiled.graph, 0
+        parity = check_parity(model, graph, schema, holdout, settings.sample_rows, seed, settings.tolerance)
     report = {
         **base, **parity, "precision": compiled.precision, "converter": compiled.converter,
-        "seconds": round(compiled.seconds, 2), "bytes": len(compiled.graph),
+        "seconds": round(compiled.seconds, 2), "bytes": len(graph), "tree_blocks": blocks,
     }
     if hasattr(model, "classes_"):  # the graph's probability columns, in this order
         report["classes"] = [str(c) for c in model.classes_]
     if parity["passed"]:
-        return compiled.graph, {**report, "runtime": "onnx", "reason": None}
+        return graph, {**report, "runtime": "onnx", "reason": None}
     reason = f"parity failed (tolerance {settings.tolerance:g}): " + "; ".join(parity["problems"])
     logger.warning("ONNX graph not served: %s", reason)
     return None, {**report, "runtime": "sklearn", "reason": reason}
