@@ -35,6 +35,7 @@ from typing import Annotated, Any
 import bentoml
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from starlette.datastructures import Headers
 
 from conveyor.compat.bento_direct import request_model
 from conveyor.compat.bento_io import speed_up_json_io
@@ -49,6 +50,7 @@ from conveyor.serving.auth import BearerAuth, MetricsAuth, check_start
 from conveyor.serving.bento_model import feature_schema_of, model_card_of
 from conveyor.serving.direct import DirectEndpoints
 from conveyor.serving.feedback import EXAMPLE_ID, feedback_type
+from conveyor.serving.merged_calls import MergedCalls
 from conveyor.serving.request_guard import RequestGuard
 from conveyor.serving.runtime import load_runtime
 from conveyor.serving.settings import model_tag, prediction_log_path, service_metrics, service_settings
@@ -173,6 +175,7 @@ class Conveyor:
             on_error=METRICS.log_failed.inc,
         )
         self.labels = LabelsLog(labels_path(prediction_log_path(SETTINGS)), log.max_bytes, log.backups)
+        self.merged: MergedCalls | None = None
         if self.runtime.name == "onnx":
             self._answer_directly()
         # Everything loaded so far (BentoML, pydantic, scikit-learn, the model) lives as long as the worker:
@@ -186,16 +189,24 @@ class Conveyor:
         )
 
     def _answer_directly(self) -> None:
-        """/predict and /predict_batch beside BentoML's routing (the same answers, without its per-request cost)."""
+        """/predict and /predict_batch beside BentoML's routing (the same answers, without its per-request cost).
+
+        Concurrent requests share model calls (``service.merge_rows``; conveyor/serving/merged_calls.py).
+        """
         single, batch = request_model(Conveyor, "predict"), request_model(Conveyor, "predict_batch")
         if single is None or batch is None:
             return
-        DIRECT["/predict"] = (
-            single, TypeAdapter(Record), lambda one, headers: self._predict([one], "predict", traffic_of(headers))[0]
-        )
-        DIRECT["/predict_batch"] = (
-            batch, TypeAdapter(Batch), lambda many, headers: self._predict(many, "predict_batch", traffic_of(headers))
-        )
+        if SETTINGS.merge_rows:
+            self.merged = MergedCalls(self.runtime.call, SETTINGS.merge_rows, METRICS.call_rows.observe)
+
+        async def one(record: dict[str, Any], headers: Headers) -> dict[str, Any]:
+            return (await self._predict_merged([record], "predict", traffic_of(headers)))[0]
+
+        async def many(records: list[dict[str, Any]], headers: Headers) -> list[dict[str, Any]]:
+            return await self._predict_merged(records, "predict_batch", traffic_of(headers))
+
+        DIRECT["/predict"] = (single, TypeAdapter(Record), one)
+        DIRECT["/predict_batch"] = (batch, TypeAdapter(Batch), many)
 
     @bentoml.on_deployment
     def check_auth() -> None:  # type: ignore[misc]
@@ -213,15 +224,29 @@ class Conveyor:
     def _predict(
         self, records: list[dict[str, Any]], endpoint: str, traffic: str | None = None
     ) -> list[dict[str, Any]]:
-        """Predictions as plain dicts in the shape of ``Answer``; one log line for the whole model call."""
+        """Predictions as plain dicts in the shape of ``Answer``, from a model call of their own."""
         if not records:
             return []
-        classes, version = self.classes, self.version
         columns = columns_of(records, FEATURE_SCHEMA)
-        answers = self.runtime.call(columns)  # probabilities [N, classes], or predictions [N]
-        ids = new_ids(len(records))
+        return self._answers(columns, len(records), self.runtime.call(columns), endpoint, traffic)
+
+    async def _predict_merged(
+        self, records: list[dict[str, Any]], endpoint: str, traffic: str | None
+    ) -> list[dict[str, Any]]:
+        """``_predict`` on the event loop, its model call merged with concurrent requests' (unless merging is off)."""
+        columns = columns_of(records, FEATURE_SCHEMA)
+        rows = len(records)
+        answers = await self.merged(columns, rows) if self.merged is not None else self.runtime.call(columns)
+        return self._answers(columns, rows, answers, endpoint, traffic)
+
+    def _answers(
+        self, columns: dict[str, list[Any]], rows: int, answers: Any, endpoint: str, traffic: str | None
+    ) -> list[dict[str, Any]]:
+        """The answers for one request from its rows of a model call; one log line for the request."""
+        classes, version = self.classes, self.version
+        ids = new_ids(rows)
         entry: dict[str, Any] = {
-            "ts": datetime.now(UTC).isoformat(), "model": self.name, "version": version, "rows": len(records),
+            "ts": datetime.now(UTC).isoformat(), "model": self.name, "version": version, "rows": rows,
             "id": ids, "features": columns,
         }
         out: list[dict[str, Any]]

@@ -55,6 +55,12 @@ class ServiceSettings(Strict):
         "onnx: the graph or no start (the service refuses a model without a passing one); sklearn: never the graph",
     )
     onnx_threads: int = Field(1, gt=0, description="ONNX Runtime's intra-op threads per worker")
+    merge_rows: int = Field(
+        2000,
+        ge=0,
+        description="most rows in one model call that merges concurrent /predict and /predict_batch requests "
+        "(the compiled graph only: conveyor/serving/merged_calls.py); 0: every request its own call",
+    )
     trace_predictions: bool = Field(
         False,
         description="BentoML's OpenTelemetry spans (and X-BentoML-Request-ID) for /predict, /predict_batch and "

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -34,8 +34,8 @@ from conveyor.compat.bento_direct import response_headers
 logger = logging.getLogger(__name__)
 
 # A handler takes the validated body (the request class's ``.root``) and the request headers, and returns
-# what to answer: anything pydantic-core can write as JSON.
-Handler = Callable[[Any, Headers], Any]
+# (a coroutine of) what to answer: anything pydantic-core can write as JSON.
+Handler = Callable[[Any, Headers], Awaitable[Any]]
 # What an endpoint is answered with: BentoML's request class, a TypeAdapter of the same type, the handler.
 Endpoint = tuple[Any, Any, Handler]
 SERVER_ERROR = {"error": "An unexpected error has occurred, please check the server log."}
@@ -77,7 +77,7 @@ class DirectEndpoints:
                 value = adapter.validate_json(request)
             except ValidationError:  # BentoML's class words the 400 as BentoML does
                 value = model.model_validate_json(request).root
-            status, body = 200, to_json(handler(value, Headers(scope=scope)))
+            status, body = 200, to_json(await handler(value, Headers(scope=scope)))
         except ValidationError as error:
             status, body = 400, _json({
                 "error": f"{error.error_count()} validation error for {error.title}",

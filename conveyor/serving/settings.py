@@ -73,4 +73,9 @@ def service_metrics() -> SimpleNamespace:
             documentation="Records predicted, by endpoint",
             labelnames=["endpoint"],
         ),
+        call_rows=bentoml.metrics.Histogram(
+            name="conveyor_model_call_rows",
+            documentation="Rows in each model call that merged concurrent /predict and /predict_batch requests",
+            buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000),
+        ),
     )

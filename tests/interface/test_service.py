@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -48,6 +49,39 @@ def test_batch_endpoints_answer_one_prediction_per_record(client: Any, record: d
     assert {k: v for k, v in body[0].items() if k != "id"} == {k: v for k, v in body[2].items() if k != "id"}
     assert len({p["id"] for p in body}) == 3  # the same record twice is two predictions
     assert {p["model_version"] for p in body} == {"7"}
+
+
+def test_concurrent_requests_each_get_the_answers_for_their_own_records(
+    client: Any, service: Any, record: dict[str, Any]
+) -> None:
+    """Requests that arrive together share model calls (conveyor/serving/merged_calls.py), yet not answers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def metric(text: str, name: str) -> float:
+        return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(name))
+
+    before = client.get("/metrics").text
+    batches = [
+        [{**record, "tenure_months": float(n * 10 + i), "region": ("north", "south")[i % 2]} for i in range(1 + n % 4)]
+        for n in range(24)
+    ]
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(lambda batch: client.post("/predict_batch", json=batch), batches))
+        singles = list(pool.map(lambda batch: client.post("/predict", json=batch[0]), batches))
+
+    for batch, answer, single in zip(batches, answers, singles, strict=True):
+        assert answer.status_code == 200 and single.status_code == 200
+        expected = service.PIPELINE.predict_proba(pd.DataFrame(batch))
+        got = [[p["probabilities"][str(c)] for c in service.PIPELINE.classes_] for p in answer.json()]
+        np.testing.assert_allclose(got, expected, atol=1e-6)
+        assert single.json()["probabilities"] == answer.json()[0]["probabilities"]
+    ids = [p["id"] for a in answers for p in a.json()] + [s.json()["id"] for s in singles]
+    assert len(set(ids)) == len(ids)
+    after = client.get("/metrics").text
+    rows = sum(len(b) for b in batches) + len(batches)
+    name = "conveyor_model_call_rows"
+    assert metric(after, f"{name}_sum") - metric(before, f"{name}_sum") == rows  # every row, in some call
+    assert metric(after, f"{name}_count") - metric(before, f"{name}_count") <= 2 * len(batches)
 
 
 def test_a_nullable_feature_may_be_left_out(client: Any, record: dict[str, Any]) -> None:
