@@ -18,6 +18,8 @@ With ``service.auth.token_env`` set, every endpoint but those (and the OpenAPI p
 
 The model call runs the champion's compiled ONNX graph when its parity check passed at registration, else the
 scikit-learn Pipeline (``service.runtime``: auto | onnx | sklearn; conveyor/serving/runtime.py).
+With the graph, concurrent /predict and /predict_batch requests share model calls of up to ``service.merge_rows``
+rows (conveyor/serving/merged_calls.py); each still gets its own answers, ids and prediction-log line.
 
 Every prediction gets a new id (a random UUID, 32 hex characters), in its answer and in the prediction log.
 A label is a class of the model (a classifier's) or a finite number (a regressor's); an unknown class or a

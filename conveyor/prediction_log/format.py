@@ -6,7 +6,7 @@ A line holds one predicted record::
      "id": "4f0c1c5e9d8b4a3f9e2d7c6b5a493827",
      "features": {"tenure_months": 12.0, ...}, "prediction": "yes", "probabilities": {"no": 0.3, "yes": 0.7}}
 
-or, as the service writes them, every record of one model call column by column (``rows`` says how many)::
+or, as the service writes them, every record of one request column by column (``rows`` says how many)::
 
     {"ts": "...", "model": "conveyor-churn", "version": "3", "rows": 2,
      "id": ["4f0c1c5e9d8b4a3f9e2d7c6b5a493827", "0b3e..."],

@@ -188,7 +188,7 @@ class AsyncPredictionLog:
         self._thread = self._listener._thread
 
     def submit(self, records: Entries) -> bool:
-        """Queue one model call's log entries; False (and their records counted as dropped) when the queue is full."""
+        """Queue one request's log entries; False (and their records counted as dropped) when the queue is full."""
         # Not through a QueueHandler: its emit builds, formats and copies a LogRecord under a lock on this thread.
         try:
             self._queue.put_nowait(records)
