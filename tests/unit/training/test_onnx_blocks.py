@@ -79,6 +79,26 @@ def test_the_blocks_answer_as_the_whole_ensemble_does(estimator: Any, kind: str)
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+def test_boosted_regressors_from_onnxmltools_are_split_and_answer_the_same(library: str) -> None:
+    import onnxmltools
+    from onnxmltools.convert.common.data_types import FloatTensorType
+
+    from conveyor.config import Candidate
+    from conveyor.training.models import candidate_estimator
+
+    x, y = make_regression(ROWS, 6, noise=5.0, random_state=1)
+    x = x.astype(np.float32)
+    params = {"n_estimators": 40, "max_depth": 4} if library == "xgboost" else {"n_estimators": 40, "num_leaves": 15}
+    estimator = candidate_estimator(Candidate(family=library, params=params), "regression", seed=3).fit(x, y)
+    convert = onnxmltools.convert_xgboost if library == "xgboost" else onnxmltools.convert_lightgbm
+    whole = convert(estimator, initial_types=[("x", FloatTensorType([None, 6]))], target_opset=15).SerializeToString()
+    blocked, blocks = block_trees(whole, nodes_per_block=128)
+
+    assert blocks >= 3
+    np.testing.assert_allclose(_answer(blocked, x), _answer(whole, x), rtol=1e-5, atol=1e-5)
+
+
 def test_an_ensemble_whose_answer_is_not_a_plain_sum_is_left_as_it_is() -> None:
     x, y = make_classification(ROWS, 6, random_state=1)
     x = x.astype(np.float32)
