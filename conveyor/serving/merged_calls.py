@@ -1,9 +1,9 @@
 """Model calls of concurrent requests merged into one, when the compiled graph answers on the event loop.
 
 A compiled model's call costs a fixed part (every node of the graph runs once per call, about 0.1 ms) and a
-part per row that shrinks as a call grows: ONNX Runtime walks each block of trees for all of a call's rows
-while that block is in the CPU's cache (conveyor/platform/onnx_runtime.py). Requests that wait for the
-event loop while it runs a call gain from sharing the next one.
+part per row that shrinks as a call grows: ONNX Runtime walks each block of a forest's trees for all of a call's
+rows while that block is in the CPU's cache (conveyor/training/onnx_blocks.py). Requests that wait for the event
+loop while it runs a call gain from sharing the next one.
 
 ``MergedCalls`` does that without a timer: a request's columns are queued, and the first request queued
 schedules one dispatch for the loop's next turn (``call_soon``), after every request that is already ready
