@@ -54,6 +54,11 @@ def _pick(value: Any, index: np.ndarray) -> Any:
     return [value[i] for i in index]
 
 
+def _labels(attrs: dict[str, Any]) -> list[Any]:
+    """A classifier's class labels (strings or integers)."""
+    return list(attrs.get("classlabels_strings") or attrs.get("classlabels_int64s") or [])
+
+
 def _plain_sum(node: Any, attrs: dict[str, Any], used: set[str]) -> str | None:
     """Which kind of sum ``node`` is (``"classes"``, ``"binary"``, ``"targets"``), or None when it is not one."""
     if attrs.get("post_transform", b"NONE") != b"NONE":
@@ -63,7 +68,7 @@ def _plain_sum(node: Any, attrs: dict[str, Any], used: set[str]) -> str | None:
     if node.op_type != "TreeEnsembleClassifier" or node.output[0] in used:  # its label output is read
         return None
     weights = _values(attrs.get("class_weights_as_tensor", attrs.get("class_weights", [])))
-    labels = attrs.get("classlabels_strings") or attrs.get("classlabels_int64s") or []
+    labels = _labels(attrs)
     if any(k.startswith("base_values") for k in attrs) or np.min(weights, initial=0.0) < 0:
         return None
     classes = set(attrs["class_ids"])
@@ -90,7 +95,8 @@ def _block_nodes(
     blocks = _blocks(sorted(set(node_trees.tolist())), node_trees, nodes_per_block)
     if len(blocks) < 2:
         return None
-    targets = 1 if kind == "binary" else len(attrs.get("classlabels_strings") or attrs.get("classlabels_int64s") or [])
+    # a regressor's targets; a classifier's classes, or one sum in its binary case
+    targets = {"targets": int(attrs.get("n_targets", 1)), "binary": 1}.get(kind, len(_labels(attrs)))
     nodes, parts = [], []
     for number, block in enumerate(blocks):
         at_nodes = np.flatnonzero(np.isin(node_trees, block))
@@ -103,8 +109,6 @@ def _block_nodes(
                 part["target_" + name[len(weight_prefix):]] = _pick(value, at_leaves)
             elif name.startswith("base_values") and number == 0:
                 part[name] = value
-            elif name == "n_targets":
-                targets = int(value)
         if kind == "binary":
             part["target_ids"] = [0] * len(at_leaves)
         part["n_targets"] = targets
