@@ -36,6 +36,12 @@ FEATURES = Features(
 )
 
 
+def metric(client: Any, name: str) -> float:
+    """The value of a series in /metrics (a counter, or a histogram's _sum or _count), summed over workers."""
+    lines = client.get("/metrics").text.splitlines()
+    return sum(float(line.split()[-1]) for line in lines if line.startswith(name + " ") or line.startswith(name + "{"))
+
+
 @pytest.fixture(scope="session")
 def service(state_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """service.py serving a tiny churn model saved under TAG, with an `age` that may be missing."""

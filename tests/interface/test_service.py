@@ -13,7 +13,7 @@ import pytest
 
 from conveyor.prediction_log.format import TRAFFIC_HEADER, default_path
 from conveyor.prediction_log.reader import read_features
-from tests.interface.conftest import FEATURES, TAG
+from tests.interface.conftest import FEATURES, TAG, metric
 
 
 @pytest.fixture(scope="module")
@@ -57,10 +57,8 @@ def test_concurrent_requests_each_get_the_answers_for_their_own_records(
     """Requests that arrive together share model calls (conveyor/serving/merged_calls.py), yet not answers."""
     from concurrent.futures import ThreadPoolExecutor
 
-    def metric(text: str, name: str) -> float:
-        return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(name))
-
-    before = client.get("/metrics").text
+    name = "conveyor_model_call_rows"
+    rows_before, calls_before = metric(client, f"{name}_sum"), metric(client, f"{name}_count")
     batches = [
         [{**record, "tenure_months": float(n * 10 + i), "region": ("north", "south")[i % 2]} for i in range(1 + n % 4)]
         for n in range(24)
@@ -77,11 +75,9 @@ def test_concurrent_requests_each_get_the_answers_for_their_own_records(
         assert single.json()["probabilities"] == answer.json()[0]["probabilities"]
     ids = [p["id"] for a in answers for p in a.json()] + [s.json()["id"] for s in singles]
     assert len(set(ids)) == len(ids)
-    after = client.get("/metrics").text
     rows = sum(len(b) for b in batches) + len(batches)
-    name = "conveyor_model_call_rows"
-    assert metric(after, f"{name}_sum") - metric(before, f"{name}_sum") == rows  # every row, in some call
-    assert metric(after, f"{name}_count") - metric(before, f"{name}_count") <= 2 * len(batches)
+    assert metric(client, f"{name}_sum") - rows_before == rows  # every row, in some call
+    assert metric(client, f"{name}_count") - calls_before <= 2 * len(batches)
 
 
 def test_a_nullable_feature_may_be_left_out(client: Any, record: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.interface.conftest import bentoml_serve
+from tests.interface.conftest import bentoml_serve, metric
 
 FAILED = "conveyor_prediction_log_failed_records_total"
 
@@ -28,12 +28,6 @@ def serving(service: Any, monkeypatch: pytest.MonkeyPatch, log_path: Path) -> It
     monkeypatch.setattr(service, "SETTINGS", settings.model_copy(update={"prediction_log": log}))
     with TestClient(service.Conveyor.to_asgi(), raise_server_exceptions=False) as client:
         yield client
-
-
-def metric(client: Any, name: str) -> float:
-    """The value of an unlabelled counter (summed over worker processes) in /metrics."""
-    lines = client.get("/metrics").text.splitlines()
-    return sum(float(line.split()[-1]) for line in lines if line.startswith(name + " ") or line.startswith(name + "{"))
 
 
 def series(client: Any) -> list[str]:
